@@ -1,0 +1,9 @@
+#include "compat.h"
+#include "cli.h"
+#include "log.h"
+
+int cmd_audit(int argc, char **argv, const struct cli_globals *g)
+{
+	log_error("'audit' is not implemented in this build");
+	return 2;
+}

@@ -1,0 +1,188 @@
+/*
+ * policy/ public interface: policy text in, verdicts out.
+ *
+ * Pure library: includes nothing from tracer/, enforce/, server/. Nothing here
+ * performs I/O at decide time (load reads the file; decide is memory only).
+ * Decide functions never fail: anything they cannot judge is a deny with a
+ * rule name saying why.
+ */
+#ifndef AGENTSH_POLICY_H
+#define AGENTSH_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct policy;
+
+enum decision {
+	DECISION_ALLOW = 0,
+	DECISION_DENY,
+	DECISION_APPROVE,
+	DECISION_REDIRECT,
+	DECISION_AUDIT,
+	DECISION_SOFT_DELETE,
+	DECISION_ABSORB, /* signal_rules only: the signal is dropped, sender sees success */
+};
+
+/* "allow", "deny", ... ; NULL for an out-of-range value. */
+const char *decision_name(enum decision d);
+/* Returns true and sets *out for a known lowercase name. */
+bool decision_parse(const char *name, enum decision *out);
+
+/* File operations, as a bit set: one syscall can be several ops at once
+ * (a read-only open is FOP_OPEN|FOP_READ: compat.md §0). */
+enum file_op {
+	FOP_OPEN = 1u << 0,
+	FOP_READ = 1u << 1,
+	FOP_WRITE = 1u << 2,
+	FOP_CREATE = 1u << 3,
+	FOP_DELETE = 1u << 4,
+	FOP_RMDIR = 1u << 5,
+	FOP_MKDIR = 1u << 6,
+	FOP_RENAME = 1u << 7,
+	FOP_LINK = 1u << 8,
+	FOP_SYMLINK = 1u << 9,
+	FOP_CHMOD = 1u << 10,
+	FOP_CHOWN = 1u << 11,
+	FOP_STAT = 1u << 12,
+	FOP_LIST = 1u << 13,
+	FOP_READLINK = 1u << 14,
+	FOP_ACCESS = 1u << 15,
+};
+#define FOP_ALL 0xffffu
+
+/* Name of the single most specific op in the set, for events
+ * (create > write > open; then the others by name). */
+const char *file_op_name(unsigned ops);
+/* Bit of one lowercase op name ("read"), 0 if unknown. */
+unsigned file_op_parse(const char *name);
+
+/* Relation of a signal's target to the sender (a bit set: a child is also a
+ * descendant and usually in the same session). */
+enum sig_rel {
+	SIGREL_SELF = 1u << 0,
+	SIGREL_CHILDREN = 1u << 1,
+	SIGREL_DESCENDANTS = 1u << 2,
+	SIGREL_SIBLINGS = 1u << 3,
+	SIGREL_SESSION = 1u << 4,
+	SIGREL_PARENT = 1u << 5,
+	SIGREL_EXTERNAL = 1u << 6, /* not in the traced tree */
+	SIGREL_SYSTEM = 1u << 7,   /* pid 1 or a kernel thread / other uid system process */
+	SIGREL_USER = 1u << 8,     /* same uid, outside the tree */
+};
+/* "self" -> SIGREL_SELF ...; 0 if unknown. */
+unsigned sig_rel_parse(const char *name);
+
+/* Session variables for ${VAR} expansion; NULL members fall back to the
+ * environment (HOME) or are undefined. */
+struct policy_vars {
+	const char *project_root;
+	const char *git_root;
+	const char *home;
+};
+
+/* How decisions become effective decisions (compat.md §1 "Decisions"). */
+struct policy_opts {
+	bool enforce_approvals; /* approve -> approve; else shadow allow */
+	bool enforce_redirects; /* redirect -> redirect; else allow */
+};
+
+/* A load error: "FILE:LINE:COL: what is wrong". */
+struct policy_error {
+	char message[1024];
+};
+
+/* Load from a file path. Returns 0 or -errno / -EINVAL (err filled). */
+int policy_load_file(const char *path, const struct policy_vars *vars,
+		     const struct policy_opts *opts, struct policy **out, struct policy_error *err);
+/* Load from memory; `name` is used as FILE in error messages. */
+int policy_load_buffer(const char *name, const char *text, size_t len,
+		       const struct policy_vars *vars, const struct policy_opts *opts,
+		       struct policy **out, struct policy_error *err);
+/* Find <dir>/<name>.yaml, .yml, then <dir>/<name>; writes the path found.
+ * Returns 0 or -ENOENT. Refuses names containing '/' or "..". */
+int policy_find(const char *dir, const char *name, char *path, size_t pathlen);
+void policy_free(struct policy *p);
+
+const char *policy_name(const struct policy *p);
+/* Calls fn once per warning (sections parsed but not enforced in this build). */
+void policy_for_each_warning(const struct policy *p, void (*fn)(void *ctx, const char *msg),
+			     void *ctx);
+
+/* An exec redirect (command_rules redirect_to). Arrays end with NULL. */
+struct exec_redirect {
+	const char *command;
+	const char *const *args;        /* prepended to the original args */
+	const char *const *args_append; /* appended */
+	const char *const *environment; /* "KEY=VALUE" */
+};
+
+struct verdict {
+	enum decision decision;  /* the matched rule's decision (or the default's) */
+	enum decision effective; /* what enforcement applies: allow, deny, approve, redirect,
+				    soft_delete (allow + fs soft delete), absorb */
+	const char *rule;        /* rule name; lives as long as the policy. "" = none */
+	char message[512];       /* rule message with {{.Path}} {{.Command}} {{.Args}} filled */
+	long timeout_ms;         /* approval timeout from the rule; 0 = config max_hold_ms */
+	/* file redirect: the target path, computed (redirect_to + full path with
+	 * preserve_tree, else + basename). Empty otherwise. */
+	char redirect_path[4096];
+	/* exec redirect; NULL otherwise. Lives as long as the policy. */
+	const struct exec_redirect *exec_redirect;
+	/* exec: transparent unwrapping ("" when none). */
+	char unwrapped_from[256];
+	char payload_command[4096];
+	/* exec: the matched command rule (for env_* overrides), opaque. */
+	const void *command_rule;
+};
+
+void policy_decide_file(const struct policy *p, const char *abs_path, unsigned ops,
+			struct verdict *v);
+
+struct net_query {
+	const char *ip;        /* textual address; IPv4-mapped IPv6 already given as IPv4. May be NULL */
+	const char *domain;    /* the name behind the address, NULL when unknown */
+	int port;              /* 0 when none */
+	const char *operation; /* "connect", "bind", "sendto", "listen", "dns" */
+};
+void policy_decide_network(const struct policy *p, const struct net_query *q, struct verdict *v);
+
+/* Operation: "connect", "bind", "listen", "sendto". Abstract names as "@name". */
+void policy_decide_unix(const struct policy *p, const char *path, const char *operation,
+			struct verdict *v);
+
+struct signal_query {
+	int sig;             /* 1..64 */
+	unsigned relations;  /* enum sig_rel bits */
+	const char *target_comm; /* target's command name or exe path, NULL if unknown */
+	pid_t target_pid;
+};
+void policy_decide_signal(const struct policy *p, const struct signal_query *q, struct verdict *v);
+
+struct exec_query {
+	const char *filename;     /* canonical absolute path (symlinks resolved) */
+	const char *const *argv;  /* argv[0..argc-1] */
+	int argc;
+	int depth;                /* 0 = the session's direct command */
+	bool submit;              /* true: submit-time check (sh -c pre-check, default
+				     default-deny-commands); false: execve-time check
+				     (unwrapping, default default-deny-execve) */
+};
+void policy_decide_exec(const struct policy *p, const struct exec_query *q, struct verdict *v);
+
+/*
+ * Build the environment for an exec from `envp` (NULL-terminated "K=V"), per
+ * env_policy and the exec verdict's rule overrides (v may be NULL). Returns 0
+ * and a malloc'd NULL-terminated array (free with policy_env_free), or
+ * -E2BIG (max_bytes / max_keys exceeded) with err filled.
+ */
+int policy_build_env(const struct policy *p, const struct verdict *v, char *const envp[],
+		     char ***out, struct policy_error *err);
+void policy_env_free(char **env);
+
+/* Static data the tracer needs to plan what to trace. */
+bool policy_has_signal_rules(const struct policy *p);
+bool policy_has_unix_rules(const struct policy *p);
+
+#endif /* !AGENTSH_POLICY_H */

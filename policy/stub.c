@@ -1,0 +1,3 @@
+/* Placeholder until the policy engine lands. */
+#include "compat.h"
+#include "policy.h"
