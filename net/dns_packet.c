@@ -128,6 +128,22 @@ static int rr_parse(const uint8_t *pkt, size_t len, size_t *off, uint16_t *type,
 	return 0;
 }
 
+size_t dns_packet_udp_size(const uint8_t *pkt, size_t len, const struct dns_question *q)
+{
+	size_t off = q->qend, rdoff, rdlen;
+	uint16_t type;
+	uint32_t ttl;
+
+	if (len < DNS_HDR || rd16(pkt + 6) || rd16(pkt + 8) || rd16(pkt + 10) != 1 ||
+	    off + 11 > len || pkt[off] != 0)
+		return 512;
+	if (rr_parse(pkt, len, &off, &type, &ttl, &rdoff, &rdlen) < 0 || type != DNS_TYPE_OPT)
+		return 512;
+	size_t size = rd16(pkt + q->qend + 3); /* the OPT record's CLASS field */
+
+	return size < 512 ? 512 : size;
+}
+
 int dns_packet_answers(const uint8_t *pkt, size_t len, dns_answer_fn fn, void *ctx)
 {
 	if (len < DNS_HDR)

@@ -32,6 +32,10 @@ struct dns_question {
  * query: answer NOTIMP). */
 int dns_packet_question(const uint8_t *pkt, size_t len, struct dns_question *q);
 
+/* The UDP payload size the client accepts: its EDNS0 OPT record's size
+ * (clamped to 512..65535) or 512. */
+size_t dns_packet_udp_size(const uint8_t *pkt, size_t len, const struct dns_question *q);
+
 /* Decode the (possibly compressed) name at *off into out (dotted,
  * lowercased); advances *off past it. Returns 0 or -EINVAL. */
 int dns_packet_name(const uint8_t *pkt, size_t len, size_t *off, char *out, size_t outlen);
