@@ -68,7 +68,7 @@ int landlock_apply(const struct landlock_spec *spec, struct landlock_status *st)
 enum landlock_glob_kind {
 	LANDLOCK_GLOB_INEXACT, /* needs a matcher: wildcards, braces, variables, relative, ... */
 	LANDLOCK_GLOB_EXACT,   /* one canonical absolute path */
-	LANDLOCK_GLOB_SUBTREE, /* dir + "/**": everything strictly beneath dir */
+	LANDLOCK_GLOB_SUBTREE, /* a directory then a "**" segment: everything strictly beneath it */
 };
 
 /*
