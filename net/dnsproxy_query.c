@@ -207,15 +207,16 @@ static void upstream_done(void *arg, int status, int timeouts, unsigned char *ab
 	}
 	rcode = status == ARES_SUCCESS ? dns_packet_answers(abuf, (size_t)alen, answer_note, &a) : -1;
 	if (rcode < 0 || alen < DNS_HDR) {
-		reply_error(d, p->query, &p->q, DNS_RCODE_SERVFAIL, &p->to);
 		event_query(d, &p->q, &p->v, &p->to, DNS_RCODE_SERVFAIL, NULL);
+		reply_error(d, p->query, &p->q, DNS_RCODE_SERVFAIL, &p->to);
 		free(p);
 		return;
 	}
 	abuf[0] = (uint8_t)(p->q.id >> 8); /* the client's id, not c-ares' */
 	abuf[1] = (uint8_t)p->q.id;
-	dnsproxy_send_reply(d, &p->to, abuf, (size_t)alen);
+	/* the event first: it is recorded before the program can act on the answer */
 	event_query(d, &p->q, &p->v, &p->to, rcode, &a);
+	dnsproxy_send_reply(d, &p->to, abuf, (size_t)alen);
 	free(p);
 }
 
@@ -250,8 +251,8 @@ static int redirect_reply(struct dnsproxy *d, const uint8_t *pkt, const struct d
 	if (n < 0)
 		return n;
 	dns_table_put(d->table, addr, alen, q->name, table_ttl_ms(d, REDIRECT_TTL));
-	dnsproxy_send_reply(d, to, out, (size_t)n);
 	event_redirect(d, q, rd, to);
+	dnsproxy_send_reply(d, to, out, (size_t)n);
 	return 0;
 }
 
@@ -293,8 +294,8 @@ void dnsproxy_handle_query(struct dnsproxy *d, const uint8_t *pkt, size_t len,
 	to.udp_max = dns_packet_udp_size(pkt, len, &q);
 	decide(d, q.name, &v, &deny);
 	if (deny) {
-		reply_error(d, pkt, &q, d->cfg.deny_rcode, &to);
 		event_query(d, &q, &v, &to, d->cfg.deny_rcode, NULL);
+		reply_error(d, pkt, &q, d->cfg.deny_rcode, &to);
 		return;
 	}
 	if (net_dns_redirect_match(d->cfg.redirects, q.name, &rd)) {

@@ -10,7 +10,9 @@
  *
  * Also #included by tests/unit/test_net_dnsproxy.c with DNSD_NO_MAIN.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
