@@ -174,8 +174,7 @@ int net_redirects_add_dns(struct net_redirects *r, const struct net_dns_redirect
 	if (common_enums("dns_redirects", name, rule->visibility, rule->on_failure,
 			 &d.visibility, &d.on_failure, err, errlen) < 0)
 		return -EINVAL;
-	if (!rule->resolve_to || strchr(rule->resolve_to, ':') == rule->resolve_to ||
-	    net_ip_normalize(rule->resolve_to, d.resolve_to, sizeof(d.resolve_to)) < 0 ||
+	if (!rule->resolve_to || net_ip_normalize(rule->resolve_to, d.resolve_to, sizeof(d.resolve_to)) < 0 ||
 	    net_sockaddr_parse(d.resolve_to, 0, &ss, &sl) < 0) {
 		snprintf(err, errlen, "dns_redirects[%s]: resolve_to must be an IP address", name);
 		return -EINVAL;
