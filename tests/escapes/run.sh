@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# run.sh esc_NAME — one escape test.
+#
+# 1. Native run on a fresh fixture: the attack must SUCCEED (exit 0), else the
+#    attack program is broken and the test fails (77 = vector unavailable: skip).
+# 2. Run under `agentsh wrap` on another fresh fixture: the attack must fail
+#    (non-zero exit, or killed) AND the events file must hold a deny event of
+#    the type the program declares in its header:
+#        * expect: ptrace_file|ptrace_process     (any of these types)
+#        * expect-match: protected               (optional substring of that event line)
+#        * wrap-args: --max-tracees 16           (optional extra wrap flags)
+#
+# Env: AGENTSH (binary), ESCDIR (attack binaries + escape_listener), AGENTSH_SRC.
+# ESC_NATIVE_ONLY=1 stops after step 1 (proves the attacks while enforcement is missing).
+# ESC_KEEP=1 keeps the temp dirs. Policy: tests/escapes/esc_NAME.yaml if present, else policy.yaml.
+set -u
+
+name=${1:?usage: run.sh esc_NAME}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src_dir=${AGENTSH_SRC:-$(cd "$here/../.." && pwd)}/tests/escapes
+escdir=${ESCDIR:?ESCDIR must name the directory of the escape binaries}
+bin=$escdir/$name
+src=$src_dir/$name.c
+policy=$src_dir/policy.yaml
+[[ -f $src_dir/$name.yaml ]] && policy=$src_dir/$name.yaml
+
+header() { sed -n "s/^ \* $1: *//p" "$src" | head -n1; }
+expect=$(header expect)
+expect_match=$(header expect-match)
+wrap_args=$(header wrap-args)
+
+verdict() { echo "VERDICT $name: $*"; }
+die() { verdict "FAIL ($*)"; exit 1; }
+
+[[ -x $bin ]] || die "binary $bin not built"
+[[ -n $expect ]] || die "$src has no ' * expect:' header line"
+
+pids_to_kill=()
+dirs_to_remove=()
+cleanup() {
+	for p in "${pids_to_kill[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	[[ ${ESC_KEEP:-0} == 1 ]] || rm -rf "${dirs_to_remove[@]}"
+}
+trap cleanup EXIT
+
+# The network fixture lives outside agentsh for the whole test.
+export ESC_DENY_ADDR=127.0.0.2
+export ESC_ABSTRACT=agentsh-esc-$$-$RANDOM
+portfile=$(mktemp /tmp/agentsh-esc-port.XXXXXX)
+dirs_to_remove+=("$portfile")
+"$escdir/escape_listener" "$ESC_DENY_ADDR" "$ESC_ABSTRACT" >"$portfile" &
+pids_to_kill+=($!)
+for _ in $(seq 100); do [[ -s $portfile ]] && break; sleep 0.05; done
+ESC_DENY_PORT=$(head -n1 "$portfile")
+[[ $ESC_DENY_PORT =~ ^[0-9]+$ ]] || die "escape_listener did not start"
+export ESC_DENY_PORT
+
+# A fresh fixture per run: the native run may rename, truncate or kill it.
+setup_fixture() {
+	local root
+	root=$(mktemp -d /tmp/agentsh-esc-XXXXXX) || die "mktemp"
+	dirs_to_remove+=("$root")
+	mkdir -p "$root/protected/sub" "$root/work" "$root/bin"
+	export ESC_ROOT=$root ESC_PROTECTED=$root/protected ESC_WORK=$root/work ESC_BIN=$root/bin
+	export ESC_SECRET="ESC-SECRET-$RANDOM$RANDOM$RANDOM"
+	printf '%s\n' "$ESC_SECRET" >"$root/protected/secret.txt"
+	printf 'victim-original\n' >"$root/protected/victim.txt"
+	ln "$root/protected/secret.txt" "$root/work/prelinked"
+	cp "$(command -v touch)" "$root/bin/denied"
+	cp "$(command -v touch)" "$root/bin/allowed"
+	# A process outside the traced tree, in its own session and group.
+	setsid sleep 600 </dev/null >/dev/null 2>&1 &
+	export ESC_VICTIM_PID=$!
+	pids_to_kill+=("$ESC_VICTIM_PID")
+}
+
+# --- 1. native -------------------------------------------------------------
+setup_fixture
+native_out=$(cd "$ESC_WORK" && timeout 60 "$bin" 2>&1)
+native_rc=$?
+printf '%s\n' "$native_out" | sed 's/^/  native: /'
+case $native_rc in
+0) ;;
+77) verdict "SKIP (vector unavailable natively)"; exit 77 ;;
+*) die "the attack does not work natively (exit $native_rc): fix the attack program" ;;
+esac
+if [[ ${ESC_NATIVE_ONLY:-0} == 1 ]]; then
+	verdict "NATIVE-OK (attack succeeds natively; agentsh run skipped)"
+	exit 0
+fi
+
+# --- 2. under agentsh -------------------------------------------------------
+agentsh=${AGENTSH:?AGENTSH must name the agentsh binary}
+setup_fixture
+events=$ESC_ROOT/events.jsonl
+# shellcheck disable=SC2086 # wrap_args is a list of flags
+traced_out=$(cd "$ESC_WORK" && timeout 90 "$agentsh" wrap --policy "$policy" --events "$events" \
+	$wrap_args -- "$bin" 2>&1)
+traced_rc=$?
+printf '%s\n' "$traced_out" | sed 's/^/  agentsh: /'
+
+types=$(jq -cn --arg e "$expect" '$e | split("|")')
+denies=""
+if [[ -s $events ]]; then
+	denies=$(jq -c --argjson types "$types" 'select((.policy.decision == "deny"
+		or .policy.effective_decision == "deny") and (.type as $t | $types | index($t)))' \
+		"$events" 2>/dev/null)
+	[[ -n $expect_match ]] && denies=$(grep -F -- "$expect_match" <<<"$denies")
+fi
+n_events=0
+[[ -f $events ]] && n_events=$(wc -l <"$events")
+
+case $traced_rc in
+0) die "ESCAPED: the attack succeeded under agentsh" ;;
+124) die "hung under agentsh (timeout)" ;;
+125) die "agentsh failed before running the command (exit 125)" ;;
+esac
+if [[ -z $denies ]]; then
+	die "NOT BLOCKED as required: exit $traced_rc but no deny event of type $expect${expect_match:+ containing '$expect_match'} among $n_events events"
+fi
+first=$(head -n1 <<<"$denies")
+rule=$(jq -r '.policy.rule // ""' <<<"$first")
+type=$(jq -r '.type' <<<"$first")
+verdict "PASS (native: attack succeeded; agentsh: blocked, exit $traced_rc, deny event $type rule=$rule)"
+exit 0

@@ -1,0 +1,244 @@
+/*
+ * Shared helpers of the escape programs (tests/escapes/esc_*.c).
+ *
+ * Every program is one attack. Exit status: 0 = the attack SUCCEEDED (read the
+ * secret, wrote, connected, signalled, ran a denied binary, escaped tracing),
+ * 1 = blocked, 2 = broken setup, 77 = vector unavailable on this kernel.
+ *
+ * run.sh builds the fixture and passes it through the environment:
+ *   ESC_ROOT        /tmp/agentsh-esc-XXXX (allowed)
+ *   ESC_PROTECTED   $ESC_ROOT/protected: policy denies every op below it
+ *                   secret.txt (content $ESC_SECRET), victim.txt, sub/
+ *   ESC_WORK        $ESC_ROOT/work: allowed scratch; work/prelinked is a hard
+ *                   link to protected/secret.txt made before the command ran
+ *   ESC_BIN         $ESC_ROOT/bin: `denied` (policy denies it) and `allowed`,
+ *                   both copies of touch(1): `denied FILE` creates FILE
+ *   ESC_DENY_ADDR   127.0.0.2 (policy denies 127.0.0.2/32), ESC_DENY_PORT:
+ *                   a TCP banner + UDP echo listener there, run by run.sh
+ *   ESC_ABSTRACT    abstract unix name (no '@') with a listener (denied)
+ *   ESC_VICTIM_PID  a process outside the traced tree (signals denied)
+ */
+#ifndef AGENTSH_ESC_H
+#define AGENTSH_ESC_H
+
+#include "compat.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#define ESC_OK 0
+#define ESC_BLOCKED 1
+#define ESC_BROKEN 2
+#define ESC_SKIP 77
+
+#define ESC_BANNER "ESC-BANNER"
+
+static inline const char *esc_name(void)
+{
+	extern const char *__progname;
+	return __progname;
+}
+
+static inline void esc_vlog(const char *tag, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s: ", esc_name(), tag);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+/* The attack worked: exit 0. */
+__attribute__((noreturn, format(printf, 1, 2))) static inline void esc_success(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	esc_vlog("ATTACK SUCCEEDED", fmt, ap);
+	va_end(ap);
+	exit(ESC_OK);
+}
+
+/* The attack failed (errno printed by the caller's message): exit 1. */
+__attribute__((noreturn, format(printf, 1, 2))) static inline void esc_blocked(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	esc_vlog("blocked", fmt, ap);
+	va_end(ap);
+	exit(ESC_BLOCKED);
+}
+
+__attribute__((noreturn, format(printf, 1, 2))) static inline void esc_skip(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	esc_vlog("SKIP", fmt, ap);
+	va_end(ap);
+	exit(ESC_SKIP);
+}
+
+__attribute__((noreturn, format(printf, 1, 2))) static inline void esc_broken(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	esc_vlog("BROKEN SETUP", fmt, ap);
+	va_end(ap);
+	exit(ESC_BROKEN);
+}
+
+static inline const char *esc_env(const char *name)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		esc_broken("environment variable %s is not set (run through run.sh)", name);
+	return v;
+}
+
+/* snprintf into a static rotating buffer: esc_path("%s/secret.txt", dir). */
+__attribute__((format(printf, 1, 2))) static inline char *esc_fmt(const char *fmt, ...)
+{
+	static char bufs[8][4096];
+	static int next;
+	char *b = bufs[next++ % 8];
+	va_list ap;
+	va_start(ap, fmt);
+	if (vsnprintf(b, 4096, fmt, ap) >= 4096)
+		esc_broken("path too long");
+	va_end(ap);
+	return b;
+}
+
+static inline const char *esc_protected(void) { return esc_env("ESC_PROTECTED"); }
+static inline const char *esc_work(void) { return esc_env("ESC_WORK"); }
+static inline const char *esc_secret_path(void) { return esc_fmt("%s/secret.txt", esc_protected()); }
+static inline const char *esc_denied_bin(void) { return esc_fmt("%s/denied", esc_env("ESC_BIN")); }
+
+/* True when buf starts with the fixture's secret token. */
+static inline bool esc_is_secret(const char *buf, size_t n)
+{
+	const char *s = esc_env("ESC_SECRET");
+	size_t len = strlen(s);
+	return n >= len && memcmp(buf, s, len) == 0;
+}
+
+/* Read from fd; true when what came back is the secret. */
+static inline bool esc_fd_has_secret(int fd)
+{
+	char buf[256];
+	ssize_t n = pread(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		n = read(fd, buf, sizeof(buf));
+	return n > 0 && esc_is_secret(buf, (size_t)n);
+}
+
+/* Exit 0 if fd reads the secret; else exit 1 with what went wrong. */
+__attribute__((noreturn)) static inline void esc_finish_fd(int fd, const char *how)
+{
+	if (fd < 0)
+		esc_blocked("%s: %s", how, strerror(errno));
+	if (esc_fd_has_secret(fd))
+		esc_success("%s read the protected secret", how);
+	esc_blocked("%s opened something, but not the secret", how);
+}
+
+/* A fresh marker path in the work dir; the denied binary (touch) creates it. */
+static inline const char *esc_marker(const char *tag)
+{
+	const char *m = esc_fmt("%s/marker-%s-%d", esc_work(), tag, (int)getpid());
+	unlink(m);
+	return m;
+}
+
+static inline bool esc_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+static inline double esc_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wait for pid; returns its exit status, 128+sig if killed, -1 on error. */
+static inline int esc_wait(pid_t pid)
+{
+	int st;
+	while (waitpid(pid, &st, __WALL) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return 128 + WTERMSIG(st);
+}
+
+/* TracerPid from /proc/self/status (0 natively). */
+static inline pid_t esc_tracer_pid(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	pid_t pid = 0;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %d", &pid) == 1)
+			break;
+	fclose(f);
+	return pid;
+}
+
+static inline pid_t esc_victim_pid(void)
+{
+	return (pid_t)atoi(esc_env("ESC_VICTIM_PID"));
+}
+
+/* The denied TCP/UDP target (127.0.0.2:port) as a sockaddr_in. */
+static inline struct sockaddr_in esc_deny_sin(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	sin.sin_port = htons((uint16_t)atoi(esc_env("ESC_DENY_PORT")));
+	if (inet_pton(AF_INET, esc_env("ESC_DENY_ADDR"), &sin.sin_addr) != 1)
+		esc_broken("bad ESC_DENY_ADDR");
+	return sin;
+}
+
+/* Wait up to ms for the listener's reply on fd; true if it contains what. */
+static inline bool esc_recv_contains(int fd, const char *what, int ms)
+{
+	char buf[512];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, ms) <= 0)
+		return false;
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	return strstr(buf, what) != NULL;
+}
+
+/* Run the denied binary through argv via execve in a child; true if it ran. */
+static inline bool esc_spawn_marker(const char *path, char *const argv[], const char *marker)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		esc_broken("fork: %s", strerror(errno));
+	if (pid == 0) {
+		extern char **environ;
+		execve(path, argv, environ);
+		_exit(127);
+	}
+	esc_wait(pid);
+	return esc_exists(marker);
+}
+
+#endif /* AGENTSH_ESC_H */
