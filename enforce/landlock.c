@@ -269,7 +269,8 @@ enum landlock_glob_kind landlock_glob_kind(const char *glob, char *out, size_t o
 	if (base == 0 && kind == LANDLOCK_GLOB_SUBTREE) {
 		glob = "/"; /* the subtree glob of "/" is everything */
 		base = 1;
-	} else if (!is_canonical(glob, base)) {
+	} else if (!is_canonical(glob, base) || (kind == LANDLOCK_GLOB_SUBTREE && base == 1)) {
+		/* "//" + "**" names paths starting with an empty segment: none canonical. */
 		return LANDLOCK_GLOB_INEXACT;
 	}
 	if (base + 1 > out_len)
