@@ -135,6 +135,8 @@ struct verdict {
 	char payload_command[4096];
 	/* exec: the matched command rule (for env_* overrides), opaque. */
 	const void *command_rule;
+	/* signal redirect: the signal to deliver instead (0 = none). */
+	int redirect_signal;
 };
 
 void policy_decide_file(const struct policy *p, const char *abs_path, unsigned ops,
@@ -180,6 +182,52 @@ void policy_decide_exec(const struct policy *p, const struct exec_query *q, stru
 int policy_build_env(const struct policy *p, const struct verdict *v, char *const envp[],
 		     char ***out, struct policy_error *err);
 void policy_env_free(char **env);
+
+/*
+ * dns_redirects: the first rule whose regex matches `name` (lowercased, no
+ * trailing dot). Returns true and fills *out; strings live as long as p.
+ */
+struct dns_redirect_match {
+	const char *rule;
+	const char *resolve_to; /* IP text */
+	const char *visibility; /* silent | audit_only | warn */
+	const char *on_failure; /* fail_closed | fail_open | retry_original */
+};
+bool policy_match_dns_redirect(const struct policy *p, const char *name,
+			       struct dns_redirect_match *out);
+
+/* connect_redirects: the first rule whose regex matches "host:port". */
+struct connect_redirect_match {
+	const char *rule;
+	const char *redirect_to;      /* "host:port", or NULL */
+	const char *redirect_to_unix; /* socket path, or NULL */
+	const char *tls_mode;         /* passthrough | rewrite_sni, or NULL */
+	const char *tls_sni;
+	const char *visibility;
+	const char *message;
+	const char *on_failure;
+};
+bool policy_match_connect_redirect(const struct policy *p, const char *host, int port,
+				   struct connect_redirect_match *out);
+
+/* resource_limits (0 = unset). */
+struct policy_limits {
+	long max_memory_mb, memory_swap_max_mb, cpu_quota_percent;
+	long disk_read_bps_max, disk_write_bps_max, net_bandwidth_mbps, pids_max;
+	long command_timeout_ms, session_timeout_ms, idle_timeout_ms;
+};
+void policy_get_limits(const struct policy *p, struct policy_limits *out);
+
+/* audit settings of the policy. */
+struct policy_audit {
+	bool log_allowed, log_denied, log_approved;
+	bool include_stdout, include_stderr, include_file_content;
+	long retention_days;
+};
+void policy_get_audit(const struct policy *p, struct policy_audit *out);
+
+/* Signal name/number ("TERM", "SIGTERM", "15") -> number; 0 if unknown. */
+int policy_signal_parse(const char *s);
 
 /* Static data the tracer needs to plan what to trace. */
 bool policy_has_signal_rules(const struct policy *p);

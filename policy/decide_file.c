@@ -1,0 +1,70 @@
+/* file_rules: first match wins; reads default to allow, everything else to deny. */
+#include "compat.h"
+#include "glob.h"
+#include "internal.h"
+
+#include <stdio.h>
+
+#define READ_OPS (FOP_OPEN | FOP_READ | FOP_STAT | FOP_LIST | FOP_READLINK | FOP_ACCESS)
+
+static bool rule_matches(const struct file_rule *r, const char *path, size_t len, unsigned ops)
+{
+	if (!(r->ops & ops))
+		return false;
+	for (size_t i = 0; i < r->paths.n; i++)
+		if (policy_glob_match(r->globs[i], path, len))
+			return true;
+	return false;
+}
+
+/* redirect_to + full path (preserve_tree) or + basename, joined with one '/'. */
+static void redirect_target(const struct file_rule *r, const char *path, struct verdict *v)
+{
+	const char *tail = path;
+	size_t n = strlen(r->redirect_to);
+
+	if (!r->preserve_tree) {
+		const char *slash = strrchr(path, '/');
+
+		tail = slash ? slash + 1 : path;
+	}
+	while (*tail == '/')
+		tail++;
+	while (n > 1 && r->redirect_to[n - 1] == '/')
+		n--;
+	snprintf(v->redirect_path, sizeof(v->redirect_path), "%.*s/%s", (int)n, r->redirect_to,
+		 tail);
+}
+
+/*
+ * A rule matches when it lists any op of the set, except that an open which
+ * writes or creates is not an "open" for matching: the reference reports
+ * such an openat as write/create only, so a rule allowing [read, open, stat]
+ * must not allow writing.
+ */
+void policy_decide_file(const struct policy *p, const char *abs_path, unsigned ops,
+			struct verdict *v)
+{
+	const struct file_rule *rules = RULES(p, file_rules, struct file_rule);
+	size_t len = strlen(abs_path);
+	unsigned match_ops;
+
+	verdict_init(v);
+	if (!ops)
+		ops = FOP_OPEN;
+	match_ops = ops & (FOP_WRITE | FOP_CREATE) ? ops & ~FOP_OPEN : ops;
+	for (size_t i = 0; i < p->file_rules.n; i++) {
+		const struct file_rule *r = &rules[i];
+
+		if (!rule_matches(r, abs_path, len, match_ops))
+			continue;
+		verdict_from_rule(p, v, &r->h, true, abs_path, NULL, NULL);
+		if (r->redirect_to && v->decision == DECISION_REDIRECT)
+			redirect_target(r, abs_path, v);
+		return;
+	}
+	if (!(ops & ~READ_OPS))
+		verdict_default(p, v, DECISION_ALLOW, "default-allow-reads");
+	else
+		verdict_default(p, v, DECISION_DENY, "default-deny-files");
+}

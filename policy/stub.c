@@ -1,3 +1,0 @@
-/* Placeholder until the policy engine lands. */
-#include "compat.h"
-#include "policy.h"
