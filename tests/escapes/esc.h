@@ -11,8 +11,9 @@
  *                   secret.txt (content $ESC_SECRET), victim.txt, sub/
  *   ESC_WORK        $ESC_ROOT/work: allowed scratch; work/prelinked is a hard
  *                   link to protected/secret.txt made before the command ran
- *   ESC_BIN         $ESC_ROOT/bin: `denied` (policy denies it) and `allowed`,
- *                   both copies of touch(1): `denied FILE` creates FILE
+ *   ESC_BIN         $ESC_ROOT/bin: `denied` (policy denies it), a copy of
+ *                   touch(1): `denied FILE` creates FILE; `allowed`, a copy of
+ *                   true(1) that the policy allows
  *   ESC_DENY_ADDR   127.0.0.2 (policy denies 127.0.0.2/32), ESC_DENY_PORT:
  *                   a TCP banner + UDP echo listener there, run by run.sh
  *   ESC_ABSTRACT    abstract unix name (no '@') with a listener (denied)

@@ -67,7 +67,7 @@ setup_fixture() {
 	printf 'victim-original\n' >"$root/protected/victim.txt"
 	ln "$root/protected/secret.txt" "$root/work/prelinked"
 	cp "$(command -v touch)" "$root/bin/denied"
-	cp "$(command -v touch)" "$root/bin/allowed"
+	cp "$(command -v true)" "$root/bin/allowed"
 	# A process outside the traced tree, in its own session and group.
 	setsid sleep 600 </dev/null >/dev/null 2>&1 &
 	export ESC_VICTIM_PID=$!
