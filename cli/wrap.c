@@ -1,9 +1,226 @@
+/* agentsh wrap: run one command under the tracer in this process. */
 #include "compat.h"
 #include "cli.h"
 #include "log.h"
+#include "config/config.h"
+#include "enforce/enforce.h"
+#include "policy/policy.h"
+#include "tracer/tracer.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+
+/* Status for an agentsh error before the command ran (docs/internals.md). */
+#define WRAP_EXIT_ERROR 125
+
+struct wrap_args {
+	const char *policy, *policy_dir, *config, *events, *approver;
+	const char *session_id, *command_id, *workspace;
+	bool no_prefilter, have_max_tracees, have_max_hold;
+	long max_tracees, max_hold_ms;
+	char **cmd;
+};
+
+static void wrap_usage(FILE *f)
+{
+	fprintf(f, "usage: agentsh wrap [--policy FILE|NAME] [--policy-dir DIR] [--config FILE]\n"
+		   "                    [--events FILE|-|fd:N] [--approver unix:PATH]\n"
+		   "                    [--session-id ID] [--command-id ID] [--workspace DIR]\n"
+		   "                    [--no-prefilter] [--max-tracees N] [--max-hold-ms N]\n"
+		   "                    -- CMD [ARGS...]\n");
+}
+
+static bool parse_long(const char *s, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return !errno && *s && !*end && *out >= 0;
+}
+
+static int wrap_parse(int argc, char **argv, struct wrap_args *a)
+{
+	static const struct {
+		const char *flag;
+		size_t off;
+	} strs[] = {
+		{ "--policy", offsetof(struct wrap_args, policy) },
+		{ "--policy-dir", offsetof(struct wrap_args, policy_dir) },
+		{ "--config", offsetof(struct wrap_args, config) },
+		{ "--events", offsetof(struct wrap_args, events) },
+		{ "--approver", offsetof(struct wrap_args, approver) },
+		{ "--session-id", offsetof(struct wrap_args, session_id) },
+		{ "--session", offsetof(struct wrap_args, session_id) },
+		{ "--command-id", offsetof(struct wrap_args, command_id) },
+		{ "--workspace", offsetof(struct wrap_args, workspace) },
+	};
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *f = argv[i];
+		size_t k;
+
+		if (strcmp(f, "--") == 0) {
+			i++;
+			break;
+		}
+		if (f[0] != '-')
+			break;
+		if (strcmp(f, "--help") == 0 || strcmp(f, "-h") == 0) {
+			wrap_usage(stdout);
+			exit(0);
+		}
+		if (strcmp(f, "--no-prefilter") == 0) {
+			a->no_prefilter = true;
+			continue;
+		}
+		if (i + 1 >= argc) {
+			log_error("wrap: %s needs a value", f);
+			return -EINVAL;
+		}
+		if (strcmp(f, "--max-tracees") == 0 || strcmp(f, "--max-hold-ms") == 0) {
+			bool tr = f[6] == 't';
+			if (!parse_long(argv[++i], tr ? &a->max_tracees : &a->max_hold_ms)) {
+				log_error("wrap: %s: '%s' is not a non-negative number", f, argv[i]);
+				return -EINVAL;
+			}
+			*(tr ? &a->have_max_tracees : &a->have_max_hold) = true;
+			continue;
+		}
+		for (k = 0; k < ARRAY_SIZE(strs); k++)
+			if (strcmp(f, strs[k].flag) == 0)
+				break;
+		if (k == ARRAY_SIZE(strs)) {
+			log_error("wrap: unknown option %s", f);
+			return -EINVAL;
+		}
+		*(const char **)((char *)a + strs[k].off) = argv[++i];
+	}
+	if (i >= argc) {
+		wrap_usage(stderr);
+		return -EINVAL;
+	}
+	a->cmd = argv + i;
+	return 0;
+}
+
+static int open_events(const char *spec)
+{
+	long fd;
+
+	if (!spec)
+		return -1;
+	if (strcmp(spec, "-") == 0)
+		return dup(STDOUT_FILENO);
+	if (strncmp(spec, "fd:", 3) == 0 && parse_long(spec + 3, &fd))
+		return (int)fd;
+	return open(spec, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+}
+
+static void print_warning(void *ctx, const char *msg)
+{
+	log_warn("%s: %s", (const char *)ctx, msg);
+}
+
+static int load_policy(const struct wrap_args *a, const struct config *cfg, const char *workspace,
+		       struct policy **out)
+{
+	struct policy_vars vars = { .project_root = workspace, .home = getenv("HOME") };
+	struct policy_opts popts = { .enforce_approvals = a->approver != NULL,
+				     .enforce_redirects = true };
+	struct policy_error err = { { 0 } };
+	char path[PATH_MAX];
+	const char *dir = a->policy_dir ? a->policy_dir : cfg->policies.dir;
+	int r;
+
+	*out = NULL;
+	if (!a->policy)
+		return 0;
+	snprintf(path, sizeof(path), "%s", a->policy);
+	if (!strchr(a->policy, '/') && access(a->policy, F_OK) < 0 && dir &&
+	    policy_find(dir, a->policy, path, sizeof(path)) < 0) {
+		log_error("policy '%s' not found in %s", a->policy, dir);
+		return -ENOENT;
+	}
+	r = policy_load_file(path, &vars, &popts, out, &err);
+	if (r) {
+		fprintf(stderr, "agentsh: %s\n", err.message[0] ? err.message : strerror(-r));
+		return r;
+	}
+	policy_for_each_warning(*out, print_warning, path);
+	return 0;
+}
+
+static void tracer_opts_from_config(struct tracer_opts *o, const struct config *cfg,
+				    const struct wrap_args *a)
+{
+	const struct config_ptrace *p = &cfg->sandbox.ptrace;
+
+	tracer_opts_defaults(o);
+	o->trace_execve = p->trace.execve;
+	o->trace_file = p->trace.file;
+	o->trace_network = p->trace.network;
+	o->trace_signal = p->trace.signal;
+	o->seccomp_prefilter = p->performance.seccomp_prefilter && !a->no_prefilter;
+	o->max_tracees = (int)(a->have_max_tracees ? a->max_tracees : p->performance.max_tracees);
+	o->max_hold_ms = a->have_max_hold ? a->max_hold_ms : p->performance.max_hold_ms;
+}
+
+static int run(const struct wrap_args *a, const struct config *cfg)
+{
+	char cwd[PATH_MAX];
+	const char *workspace = a->workspace;
+	struct enforce_opts eo = { .session_id = a->session_id, .command_id = a->command_id,
+				   .log_allowed = true, .approver = a->approver };
+	struct tracer_opts to;
+	struct policy *p;
+	struct enforce *enf = NULL;
+	struct tracer *t = NULL;
+	int r;
+
+	if (!workspace)
+		workspace = getcwd(cwd, sizeof(cwd)) ? cwd : ".";
+	eo.workspace = workspace;
+	eo.trash_dir = cfg->sandbox.fuse.audit.trash_path;
+	tracer_opts_from_config(&to, cfg, a);
+	eo.max_hold_ms = to.max_hold_ms;
+	eo.events_fd = open_events(a->events);
+	if (a->events && eo.events_fd < 0)
+		return log_errno(-errno, "cannot open events output %s", a->events);
+	r = load_policy(a, cfg, workspace, &p);
+	if (r)
+		return r;
+	r = enforce_new(&eo, p, &enf);
+	if (r) {
+		policy_free(p);
+		return r;
+	}
+	r = tracer_new(&to, enf, &t);
+	if (!r)
+		r = tracer_run_command(t, a->cmd, environ);
+	tracer_free(t);
+	enforce_free(enf);
+	return r;
+}
 
 int cmd_wrap(int argc, char **argv, const struct cli_globals *g)
 {
-	log_error("'wrap' is not implemented in this build");
-	return 2;
+	struct wrap_args a = { 0 };
+	struct config cfg;
+	char err[CONFIG_ERR_LEN] = "";
+	int r;
+
+	if (wrap_parse(argc, argv, &a) < 0)
+		return WRAP_EXIT_ERROR;
+	config_defaults(&cfg);
+	if (a.config && config_load(a.config, &cfg, err) < 0) {
+		fprintf(stderr, "agentsh: %s\n", err);
+		config_free(&cfg);
+		return WRAP_EXIT_ERROR;
+	}
+	r = run(&a, &cfg);
+	config_free(&cfg);
+	return r < 0 ? WRAP_EXIT_ERROR : r;
 }

@@ -1,0 +1,98 @@
+/*
+ * The approver hook (docs/internals.md): one request line per held op,
+ * answered by {"id","decision"} lines. A closed approver denies everything
+ * pending and everything after.
+ */
+#include "compat.h"
+#include "enforce_int.h"
+#include "log.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+int enforce_approver_connect(struct enforce *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path;
+
+	if (!e->o.approver)
+		return 0;
+	if (strncmp(e->o.approver, "unix:", 5) != 0) {
+		log_error("approver '%s': only unix:PATH is supported", e->o.approver);
+		return -EINVAL;
+	}
+	path = e->o.approver + 5;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	e->approver_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (e->approver_fd < 0)
+		return -errno;
+	if (connect(e->approver_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+		e->approver_fd = safe_close(e->approver_fd);
+		return log_errno(r, "cannot connect to the approver at %s", path);
+	}
+	return 0;
+}
+
+void enforce_send_approval(struct enforce *e, uint64_t id, const char *event_line, long timeout_ms)
+{
+	char head[96];
+	int n;
+
+	if (e->approver_fd < 0)
+		return;
+	n = snprintf(head, sizeof(head), "{\"id\":\"%llu\",\"timeout_ms\":%ld,\"event\":",
+		     (unsigned long long)id, timeout_ms);
+	/* The line is small; a blocking write keeps it whole. */
+	if (write(e->approver_fd, head, (size_t)n) < 0 ||
+	    write(e->approver_fd, event_line, strlen(event_line)) < 0 ||
+	    write(e->approver_fd, "}\n", 2) < 0)
+		log_warn("approver write failed: %s", strerror(errno));
+}
+
+static void handle_answer(const char *line, void (*fn)(void *, uint64_t, bool), void *ctx)
+{
+	cJSON *j = cJSON_Parse(line);
+	const char *id, *dec;
+
+	if (!j) {
+		log_warn("approver sent malformed JSON: ignored");
+		return;
+	}
+	id = cJSON_GetStringValue(cJSON_GetObjectItem(j, "id"));
+	dec = cJSON_GetStringValue(cJSON_GetObjectItem(j, "decision"));
+	if (id && dec)
+		fn(ctx, strtoull(id, NULL, 10), strcmp(dec, "allow") == 0 || strcmp(dec, "approve") == 0);
+	cJSON_Delete(j);
+}
+
+void enforce_approver_read(struct enforce *e, void (*fn)(void *ctx, uint64_t id, bool allow),
+			   void *ctx)
+{
+	ssize_t n;
+	char *nl;
+
+	if (e->approver_fd < 0)
+		return;
+	n = read(e->approver_fd, e->abuf + e->alen, sizeof(e->abuf) - 1 - e->alen);
+	if (n <= 0) {
+		log_warn("approver closed: pending approvals are denied");
+		e->approver_fd = safe_close(e->approver_fd);
+		fn(ctx, 0, false);
+		return;
+	}
+	e->alen += (size_t)n;
+	e->abuf[e->alen] = 0;
+	while ((nl = strchr(e->abuf, '\n'))) {
+		*nl = 0;
+		handle_answer(e->abuf, fn, ctx);
+		e->alen -= (size_t)(nl + 1 - e->abuf);
+		memmove(e->abuf, nl + 1, e->alen + 1);
+	}
+	if (e->alen == sizeof(e->abuf) - 1)
+		e->alen = 0; /* an over-long line is dropped, never half-parsed */
+}

@@ -1,0 +1,312 @@
+/* op -> verdict: the policy for what it covers, built-in rules for the rest. */
+#include "compat.h"
+#include "enforce_int.h"
+#include "log.h"
+
+#include <linux/sched.h>
+#include <stdarg.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+int enforce_new(const struct enforce_opts *o, struct policy *p, struct enforce **out)
+{
+	struct enforce *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	e->o = *o;
+	e->p = p;
+	e->approver_fd = -1;
+	if (enforce_approver_connect(e) < 0) {
+		free(e);
+		return -ECONNREFUSED;
+	}
+	*out = e;
+	return 0;
+}
+
+void enforce_free(struct enforce *e)
+{
+	if (!e)
+		return;
+	policy_free(e->p);
+	safe_close(e->approver_fd);
+	free(e);
+}
+
+const struct policy *enforce_policy(const struct enforce *e)
+{
+	return e->p;
+}
+
+const struct enforce_opts *enforce_options(const struct enforce *e)
+{
+	return &e->o;
+}
+
+static void verdict_set(struct verdict *v, enum decision d, const char *rule, const char *fmt, ...)
+	PRINTF_LIKE(4, 5);
+
+static void verdict_set(struct verdict *v, enum decision d, const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(v, 0, offsetof(struct verdict, redirect_path));
+	v->redirect_path[0] = 0;
+	v->exec_redirect = NULL;
+	v->unwrapped_from[0] = v->payload_command[0] = 0;
+	v->command_rule = NULL;
+	v->decision = v->effective = d;
+	v->rule = rule;
+	va_start(ap, fmt);
+	vsnprintf(v->message, sizeof(v->message), fmt, ap);
+	va_end(ap);
+}
+
+/* Address families no agent needs (sandbox.seccomp.blocked_socket_families defaults). */
+static bool family_blocked(int fam)
+{
+	static const int blocked[] = { AF_ALG, AF_VSOCK, AF_RDS, AF_TIPC, AF_KCM, AF_X25,
+				       AF_AX25, AF_NETROM, AF_ROSE, AF_DECnet, AF_APPLETALK, AF_IPX };
+
+	for (size_t i = 0; i < ARRAY_SIZE(blocked); i++)
+		if (fam == blocked[i])
+			return true;
+	return false;
+}
+
+/*
+ * Calls that keep tracing intact are refused even without a policy: a
+ * notify listener or io_uring would perform syscalls we never see.
+ */
+static bool danger_integrity(const struct op *op, struct verdict *v)
+{
+	const char *n = op->name;
+
+	if (strcmp(n, "io_uring_setup") == 0) {
+		verdict_set(v, DECISION_DENY, "deny-io-uring",
+			    "io_uring performs syscalls the tracer cannot see");
+		return true;
+	}
+	if (strcmp(n, "seccomp") == 0 && op->flags == SECCOMP_SET_MODE_FILTER &&
+	    (op->arg1 & SECCOMP_FILTER_FLAG_NEW_LISTENER)) {
+		verdict_set(v, DECISION_DENY, "deny-seccomp-listener",
+			    "a seccomp notify listener would answer syscalls before the tracer");
+		return true;
+	}
+	return false;
+}
+
+static bool danger_allowed(const struct op *op)
+{
+	const char *n = op->name;
+
+	if (strcmp(n, "seccomp") == 0)
+		return true; /* plain filters only restrict the tracee further */
+	if (strcmp(n, "personality") == 0)
+		return op->flags == 0xffffffffu || (op->flags & PER_MASK) == PER_LINUX;
+	if (strcmp(n, "prctl") == 0)
+		return op->flags == PR_SET_SECCOMP || (op->flags == PR_SET_DUMPABLE && op->arg1 == 1);
+	if (strcmp(n, "unshare") == 0)
+		return !(op->flags & (CLONE_NEWNS | CLONE_NEWUSER));
+	return false;
+}
+
+static void decide_danger(const struct enforce *e, const struct op *op, struct verdict *v)
+{
+	static char rule[64];
+
+	if (danger_integrity(op, v))
+		return;
+	if (!e->p || danger_allowed(op)) {
+		verdict_set(v, DECISION_ALLOW, "", "%s", "");
+		return;
+	}
+	snprintf(rule, sizeof(rule), "deny-%s", op->name);
+	verdict_set(v, DECISION_DENY, rule, "%s is not allowed in a session", op->name);
+}
+
+static int strictness(enum decision d)
+{
+	static const int rank[] = { [DECISION_ALLOW] = 0,       [DECISION_AUDIT] = 1,
+				    [DECISION_APPROVE] = 2,     [DECISION_REDIRECT] = 3,
+				    [DECISION_SOFT_DELETE] = 3, [DECISION_ABSORB] = 3,
+				    [DECISION_DENY] = 4 };
+	return rank[d];
+}
+
+static void decide_file(const struct enforce *e, const struct op *op, struct verdict *v)
+{
+	struct verdict v2;
+
+	policy_decide_file(e->p, op->p1.path, op->ops, v);
+	if (op->npaths < 2)
+		return;
+	policy_decide_file(e->p, op->p2.path, op->ops | FOP_CREATE | FOP_WRITE, &v2);
+	if (strictness(v2.effective) > strictness(v->effective))
+		*v = v2;
+}
+
+static void decide_signal(const struct enforce *e, const struct proc_info *pi,
+			  const struct op *op, struct verdict *v)
+{
+	struct signal_query q = { .sig = op->sig, .relations = pi->sig_relations,
+				  .target_comm = pi->target_comm, .target_pid = op->target_pid };
+
+	if (policy_has_signal_rules(e->p)) {
+		policy_decide_signal(e->p, &q, v);
+		return;
+	}
+	/* No signal_rules: the tree may signal itself, nothing outside it. */
+	if (pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER))
+		verdict_set(v, DECISION_DENY, "default-deny-signals",
+			    "signal %d to process %d outside the session", op->sig, op->target_pid);
+	else
+		verdict_set(v, DECISION_ALLOW, "default-allow-signals-in-tree", "%s", "");
+}
+
+static void decide_policy(const struct enforce *e, const struct proc_info *pi, const struct op *op,
+			  struct verdict *v)
+{
+	switch (op->kind) {
+	case OP_EXEC: {
+		struct exec_query q = { .filename = op->p1.path,
+					.argv = (const char *const *)op->argv,
+					.argc = op->argc,
+					.depth = pi->depth };
+		policy_decide_exec(e->p, &q, v);
+		if (op->truncated && v->effective != DECISION_DENY)
+			verdict_set(v, DECISION_DENY, "argv-truncated",
+				    "argv beyond %d args or %d bytes cannot be judged", OP_MAX_ARGC,
+				    OP_MAX_ARGV_BYTES);
+		break;
+	}
+	case OP_FILE:
+		decide_file(e, op, v);
+		break;
+	case OP_NET: {
+		struct net_query q = { .ip = op->addr, .port = op->port, .operation = op->net_op };
+		policy_decide_network(e->p, &q, v);
+		break;
+	}
+	case OP_UNIX:
+		policy_decide_unix(e->p, op->p1.path, op->net_op, v);
+		break;
+	case OP_SIGNAL:
+		decide_signal(e, pi, op, v);
+		break;
+	default:
+		verdict_set(v, DECISION_ALLOW, "", "%s", "");
+	}
+}
+
+static void decide(struct enforce *e, const struct proc_info *pi, const struct op *op,
+		   struct verdict *v)
+{
+	if (op->kind == OP_DANGER) {
+		decide_danger(e, op, v);
+	} else if (op->kind == OP_SOCKET) {
+		if (family_blocked(op->family))
+			verdict_set(v, DECISION_DENY, "blocked-socket-family",
+				    "socket family %d is blocked", op->family);
+		else
+			verdict_set(v, DECISION_ALLOW, "", "%s", "");
+	} else if (!e->p) {
+		verdict_set(v, DECISION_ALLOW, "", "%s", "");
+	} else {
+		decide_policy(e, pi, op, v);
+	}
+	/* Fail closed: an argument we could not read cannot be allowed. */
+	if (op->err && e->p)
+		verdict_set(v, DECISION_DENY, "unreadable-argument", "cannot read %s: %s",
+			    op->err_what ? op->err_what : "argument", strerror(-op->err));
+}
+
+/* The errno a deny returns: EPERM where that is the kernel's convention. */
+static int deny_errno(const struct op *op)
+{
+	if (op->kind == OP_SIGNAL || op->kind == OP_DANGER)
+		return strcmp(op->name, "io_uring_setup") == 0 ? ENOSYS : EPERM;
+	return EACCES;
+}
+
+static enum action action_of(const struct verdict *v)
+{
+	switch (v->effective) {
+	case DECISION_DENY:
+		return ACT_DENY;
+	case DECISION_APPROVE:
+		return ACT_HOLD;
+	case DECISION_REDIRECT:
+		return ACT_REDIRECT;
+	case DECISION_SOFT_DELETE:
+		return ACT_SOFT_DELETE;
+	case DECISION_ABSORB:
+		return ACT_ABSORB;
+	default:
+		return ACT_ALLOW;
+	}
+}
+
+static void write_line(struct enforce *e, char *line)
+{
+	size_t n = strlen(line);
+
+	if (e->o.events_fd < 0)
+		return;
+	line[n] = '\n';
+	/* One write per line: concurrent writers never interleave a line. */
+	if (write(e->o.events_fd, line, n + 1) < 0)
+		log_debug("event write: %s", strerror(errno));
+	line[n] = 0;
+}
+
+void enforce_record(struct enforce *e, const struct proc_info *pi, const struct op *op,
+		    const struct verdict *v, const char *extra_type)
+{
+	char *line;
+
+	if (e->o.events_fd < 0)
+		return;
+	line = event_build(&e->o, pi, op, v);
+	if (line)
+		write_line(e, line);
+	free(line);
+}
+
+void enforce_decide(struct enforce *e, const struct proc_info *pi, const struct op *op,
+		    struct decision_out *d)
+{
+	decide(e, pi, op, &d->v);
+	d->action = action_of(&d->v);
+	d->err = d->action == ACT_DENY ? deny_errno(op) : 0;
+	if (d->action == ACT_HOLD && e->approver_fd < 0) {
+		/* Nobody can answer: an approval that cannot be asked is a deny. */
+		d->action = ACT_DENY;
+		d->err = deny_errno(op);
+		d->v.effective = DECISION_DENY;
+		snprintf(d->v.message, sizeof(d->v.message), "approval required, no approver");
+	}
+	if (d->action == ACT_ALLOW && !e->o.log_allowed && d->v.decision != DECISION_AUDIT)
+		return;
+	if (d->action != ACT_HOLD) {
+		enforce_record(e, pi, op, &d->v, NULL);
+		return;
+	}
+	d->approval_id = ++e->next_approval;
+	char *line = event_build(&e->o, pi, op, &d->v);
+	if (!line)
+		return;
+	write_line(e, line);
+	enforce_send_approval(e, d->approval_id, line,
+			      d->v.timeout_ms > 0 ? d->v.timeout_ms : e->o.max_hold_ms);
+	free(line);
+}
+
+int enforce_approver_fd(const struct enforce *e)
+{
+	return e->approver_fd;
+}

@@ -1,0 +1,76 @@
+/*
+ * Deciding and recording operations: op + process -> verdict -> event line.
+ * The same path serves every backend; only how a verdict is applied differs.
+ */
+#ifndef AGENTSH_ENFORCE_H
+#define AGENTSH_ENFORCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy/policy.h"
+#include "syscalls/op.h"
+
+struct enforce;
+
+struct enforce_opts {
+	const char *session_id;
+	const char *command_id;
+	int events_fd;        /* -1: no event lines */
+	bool log_allowed;     /* audit.log_allowed: record allowed ops (default true) */
+	const char *approver; /* "unix:PATH" or NULL */
+	long max_hold_ms;
+	const char *workspace; /* soft-delete trash lives here */
+	const char *trash_dir; /* sandbox.fuse.audit.trash_path (relative to workspace) */
+};
+
+/* Who did it. */
+struct proc_info {
+	pid_t pid, tid, ppid;
+	int depth; /* exec depth the op happens at (for an exec: of the new image) */
+	unsigned sig_relations; /* OP_SIGNAL: the target's enum sig_rel bits */
+	const char *target_comm;
+};
+
+enum action {
+	ACT_ALLOW = 0,
+	ACT_DENY,        /* fail with -errno */
+	ACT_HOLD,        /* approval pending: keep the tracee stopped */
+	ACT_REDIRECT,    /* rewrite the path / exec */
+	ACT_SOFT_DELETE, /* move into the trash, return success */
+	ACT_ABSORB,      /* skip the call, return 0 */
+};
+
+struct decision_out {
+	enum action action;
+	int err;             /* for ACT_DENY */
+	struct verdict v;
+	uint64_t approval_id; /* for ACT_HOLD */
+};
+
+/* p may be NULL: everything allowed and recorded. Takes ownership of p. */
+int enforce_new(const struct enforce_opts *o, struct policy *p, struct enforce **out);
+void enforce_free(struct enforce *e);
+const struct policy *enforce_policy(const struct enforce *e);
+const struct enforce_opts *enforce_options(const struct enforce *e);
+
+/* Decides op, writes its event line, returns what to do. */
+void enforce_decide(struct enforce *e, const struct proc_info *pi, const struct op *op,
+		    struct decision_out *d);
+
+/* Records an op that was decided elsewhere (approval outcome, max_tracees). */
+void enforce_record(struct enforce *e, const struct proc_info *pi, const struct op *op,
+		    const struct verdict *v, const char *extra_type);
+
+/* Approvals (enforce/approve.c): the approver's fd to poll, or -1. */
+int enforce_approver_fd(const struct enforce *e);
+/* Reads the approver's answers; calls fn for each (id, allowed). */
+void enforce_approver_read(struct enforce *e, void (*fn)(void *ctx, uint64_t id, bool allow),
+			   void *ctx);
+
+/* Event JSON (enforce/event.c): builds the line for op + verdict. Caller frees. */
+char *event_build(const struct enforce_opts *o, const struct proc_info *pi, const struct op *op,
+		  const struct verdict *v);
+
+#endif /* !AGENTSH_ENFORCE_H */

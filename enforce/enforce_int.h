@@ -1,0 +1,19 @@
+#ifndef AGENTSH_ENFORCE_INT_H
+#define AGENTSH_ENFORCE_INT_H
+
+#include "enforce.h"
+
+struct enforce {
+	struct enforce_opts o;
+	struct policy *p;
+	int approver_fd;
+	uint64_t next_approval;
+	char abuf[8192];
+	size_t alen;
+};
+
+int enforce_approver_connect(struct enforce *e);
+void enforce_send_approval(struct enforce *e, uint64_t id, const char *event_line,
+			   long timeout_ms);
+
+#endif /* !AGENTSH_ENFORCE_INT_H */

@@ -1,0 +1,292 @@
+#include "compat.h"
+#include "resolve.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#define MAX_LINKS 40
+
+void fs_clean_path(char *path)
+{
+	char *src = path, *dst = path;
+
+	while (*src) {
+		while (*src == '/')
+			src++;
+		if (!*src)
+			break;
+		char *end = strchrnul(src, '/');
+		size_t n = (size_t)(end - src);
+
+		if (n == 1 && src[0] == '.') {
+			src = end;
+			continue;
+		}
+		if (n == 2 && src[0] == '.' && src[1] == '.') {
+			while (dst > path && *--dst != '/')
+				;
+			src = end;
+			continue;
+		}
+		*dst++ = '/';
+		memmove(dst, src, n);
+		dst += n;
+		src = end;
+	}
+	if (dst == path)
+		*dst++ = '/';
+	*dst = 0;
+}
+
+static ssize_t read_link(const char *p, char *out, size_t cap)
+{
+	ssize_t n = readlink(p, out, cap - 1);
+
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= cap - 1)
+		return -ENAMETOOLONG;
+	out[n] = 0;
+	return n;
+}
+
+/* The tracee's root as a host path; "" when it is our root. */
+static int tracee_root(pid_t tgid, char *out, size_t cap)
+{
+	char p[64];
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/%d/root", tgid);
+	n = read_link(p, out, cap);
+	if (n < 0)
+		return (int)n;
+	if (strcmp(out, "/") == 0)
+		out[0] = 0;
+	return 0;
+}
+
+/* Host path -> path inside a root ("" = our root). */
+static int strip_root(const char *root, char *path, size_t cap)
+{
+	size_t rl = strlen(root);
+
+	if (!rl)
+		return 0;
+	if (strncmp(path, root, rl) != 0 || (path[rl] && path[rl] != '/'))
+		return -EXDEV; /* outside the tracee's root: an fd opened before chroot */
+	memmove(path, path + rl, strlen(path + rl) + 1);
+	if (!path[0] && cap > 1) {
+		path[0] = '/';
+		path[1] = 0;
+	}
+	return 0;
+}
+
+int fs_dirfd_path(pid_t tid, pid_t tgid, int dirfd, char *out, size_t outlen)
+{
+	char p[64];
+	ssize_t n;
+
+	if (dirfd == AT_FDCWD)
+		snprintf(p, sizeof(p), "/proc/%d/cwd", tid);
+	else if (dirfd < 0)
+		return -EBADF;
+	else
+		snprintf(p, sizeof(p), "/proc/%d/fd/%d", tgid, dirfd);
+	n = read_link(p, out, outlen);
+	if (n < 0)
+		return n == -ENOENT ? -EBADF : (int)n;
+	if (out[0] != '/')
+		return -ENOTDIR; /* socket:[..], pipe:[..], anon_inode:... */
+	return 0;
+}
+
+struct walk {
+	const char *root; /* host path of the tracee's root, "" for ours */
+	pid_t tid, tgid;
+	char cur[PATH_MAX]; /* canonical in-root path so far */
+	char rest[PATH_MAX]; /* components still to walk */
+	int links;
+};
+
+static int walk_push_front(struct walk *w, const char *target, const char *tail)
+{
+	char buf[PATH_MAX];
+	int n = snprintf(buf, sizeof(buf), "%s%s%s", target, *tail ? "/" : "", tail);
+
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(w->rest, buf, (size_t)n + 1);
+	return 0;
+}
+
+static int walk_append(struct walk *w, const char *comp, size_t n)
+{
+	size_t l = strlen(w->cur);
+
+	if (l + 1 + n + 1 > sizeof(w->cur))
+		return -ENAMETOOLONG;
+	if (l > 1 || w->cur[0] != '/')
+		w->cur[l++] = '/';
+	memcpy(w->cur + l, comp, n);
+	w->cur[l + n] = 0;
+	return 0;
+}
+
+/* /proc/self and /proc/thread-self name the tracer when we look: make them
+ * name the tracee. */
+static int walk_proc_self(struct walk *w, const char **comp, size_t *n, char *buf, size_t cap)
+{
+	if (strcmp(w->cur, "/proc") != 0)
+		return 0;
+	if (*n == 4 && strncmp(*comp, "self", 4) == 0)
+		snprintf(buf, cap, "%d", w->tgid);
+	else if (*n == 11 && strncmp(*comp, "thread-self", 11) == 0)
+		snprintf(buf, cap, "%d/task/%d", w->tgid, w->tid);
+	else
+		return 0;
+	*comp = buf;
+	*n = strlen(buf);
+	return 1;
+}
+
+/* Follows one symlink at `host` whose in-root name is w->cur + comp. */
+static int walk_follow(struct walk *w, const char *host, const char *tail)
+{
+	char target[PATH_MAX];
+	ssize_t r;
+
+	if (++w->links > MAX_LINKS)
+		return -ELOOP;
+	r = read_link(host, target, sizeof(target));
+	if (r < 0)
+		return (int)r;
+	if (target[0] != '/' && strchr(target, ':') && strncmp(w->cur, "/proc/", 6) == 0)
+		return 1; /* magic link to a pipe/socket/anon inode: the name itself is the path */
+	if (target[0] == '/') {
+		/* Magic links under /proc read as host paths; ordinary ones are in-root. */
+		if (strncmp(w->cur, "/proc/", 6) == 0 && strip_root(w->root, target, sizeof(target)))
+			return -EXDEV;
+		w->cur[0] = '/';
+		w->cur[1] = 0;
+	}
+	return walk_push_front(w, target, tail);
+}
+
+static int walk_step(struct walk *w, bool follow_last)
+{
+	char *comp = w->rest, numbuf[64], host[PATH_MAX + 64], tail[PATH_MAX];
+	const char *c;
+	size_t n;
+	struct stat st;
+	int r;
+
+	while (*comp == '/')
+		comp++;
+	if (!*comp) {
+		w->rest[0] = 0;
+		return 1; /* done */
+	}
+	n = strcspn(comp, "/");
+	snprintf(tail, sizeof(tail), "%s", comp + n + (comp[n] ? 1 : 0));
+	c = comp;
+	if (n == 1 && c[0] == '.')
+		return walk_push_front(w, "", tail) ?: 0;
+	if (n == 2 && c[0] == '.' && c[1] == '.') {
+		char *slash = strrchr(w->cur, '/');
+		if (slash == w->cur)
+			w->cur[1] = 0;
+		else if (slash)
+			*slash = 0;
+		return walk_push_front(w, "", tail) ?: 0;
+	}
+	char compbuf[NAME_MAX + 1];
+	if (n > NAME_MAX)
+		return -ENAMETOOLONG;
+	memcpy(compbuf, c, n);
+	compbuf[n] = 0;
+	c = compbuf;
+	walk_proc_self(w, &c, &n, numbuf, sizeof(numbuf));
+	r = walk_append(w, c, n);
+	if (r)
+		return r;
+	memcpy(w->rest, tail, strlen(tail) + 1);
+	if (!*tail && !follow_last)
+		return 0;
+	snprintf(host, sizeof(host), "/proc/%d/root%s", w->tgid, w->cur);
+	if (lstat(host, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
+			return 2; /* the rest does not exist: keep it lexically */
+		return -errno;
+	}
+	if (!S_ISLNK(st.st_mode))
+		return 0;
+	/* Step back out of the link's own name, then walk its target. */
+	char *slash = strrchr(w->cur, '/');
+	char linkname[PATH_MAX];
+	snprintf(linkname, sizeof(linkname), "%s", w->cur);
+	if (slash == w->cur)
+		w->cur[1] = 0;
+	else
+		*slash = 0;
+	r = walk_follow(w, host, tail);
+	if (r == 1) {
+		snprintf(w->cur, sizeof(w->cur), "%s", linkname);
+		return 0;
+	}
+	return r;
+}
+
+static int walk_finish(struct walk *w, int r, char *out, size_t outlen)
+{
+	int n;
+
+	if (r == 2 && w->rest[0]) {
+		/* Missing component: the kernel fails or creates; name what was asked. */
+		if (walk_push_front(w, w->cur, w->rest))
+			return -ENAMETOOLONG;
+		memcpy(w->cur, w->rest, strlen(w->rest) + 1);
+		fs_clean_path(w->cur);
+	}
+	n = snprintf(out, outlen, "%s%s", w->root, strcmp(w->cur, "/") || !w->root[0] ? w->cur : "");
+	if (n < 0 || (size_t)n >= outlen)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int fs_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path, bool follow, bool empty_ok,
+	       char *out, size_t outlen)
+{
+	char root[PATH_MAX];
+	struct walk w = { .tid = tid, .tgid = tgid };
+	int r;
+
+	if (!path[0] && !empty_ok)
+		return -ENOENT;
+	r = tracee_root(tgid, root, sizeof(root));
+	if (r)
+		return r;
+	w.root = root;
+	if (path[0] == '/') {
+		w.cur[0] = '/';
+		w.cur[1] = 0;
+	} else {
+		r = fs_dirfd_path(tid, tgid, dirfd, w.cur, sizeof(w.cur));
+		if (r)
+			return r;
+		r = strip_root(root, w.cur, sizeof(w.cur));
+		if (r)
+			return r;
+	}
+	if (strlen(path) >= sizeof(w.rest))
+		return -ENAMETOOLONG;
+	memcpy(w.rest, path, strlen(path) + 1);
+	do
+		r = walk_step(&w, follow);
+	while (r == 0 && w.rest[0]);
+	if (r < 0)
+		return r;
+	return walk_finish(&w, r, out, outlen);
+}

@@ -1,0 +1,27 @@
+/* Resolving a tracee's path argument as the kernel would, in its root and cwd. */
+#ifndef AGENTSH_RESOLVE_H
+#define AGENTSH_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Resolves `path` (as given to a syscall by thread `tid` of process `tgid`,
+ * relative to `dirfd` or its cwd) into an absolute canonical path in `out`:
+ * every symlink resolved (the last one only when `follow`), "." and ".."
+ * applied after resolution, /proc/self and /proc/thread-self meaning the
+ * tracee. A missing final component is kept (creates); a dangling final
+ * symlink that would be followed resolves to its target. `empty_ok` accepts
+ * "" (AT_EMPTY_PATH: the dirfd itself). Returns 0 or -errno.
+ */
+int fs_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path, bool follow, bool empty_ok,
+	       char *out, size_t outlen);
+
+/* Lexically cleans an absolute path ("//a/./b/../c" -> "/a/c"). In place. */
+void fs_clean_path(char *path);
+
+/* The directory a dirfd (or AT_FDCWD) of the tracee refers to. 0 or -errno. */
+int fs_dirfd_path(pid_t tid, pid_t tgid, int dirfd, char *out, size_t outlen);
+
+#endif /* !AGENTSH_RESOLVE_H */

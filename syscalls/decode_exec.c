@@ -1,0 +1,98 @@
+/* execve / execveat: the program (canonical and as written) and argv. */
+#include "compat.h"
+#include "syscalls.h"
+#include "mem.h"
+#include "fs/resolve.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+
+static int push_arg(struct op *op, const char *s, size_t n)
+{
+	char *copy;
+
+	if (op->argc >= OP_MAX_ARGC || op->argv_bytes + n + 1 > OP_MAX_ARGV_BYTES) {
+		op->truncated = true;
+		return 1;
+	}
+	copy = strndup(s, n);
+	if (!copy)
+		return -ENOMEM;
+	op->argv[op->argc++] = copy;
+	op->argv_bytes += n + 1;
+	return 0;
+}
+
+/* Reads the pointer array argv[] (4-byte pointers for i386/x32). */
+static int read_argv(const struct sc_ctx *c, struct op *op, uint64_t vec)
+{
+	int ws = arch_abi_wordsize(c->abi);
+	char *buf = malloc(OP_MAX_ARGV_BYTES);
+	int r = 0;
+
+	op->argv = calloc(OP_MAX_ARGC + 1, sizeof(char *));
+	if (!buf || !op->argv) {
+		free(buf);
+		return -ENOMEM;
+	}
+	for (int i = 0; vec && i <= OP_MAX_ARGC; i++) {
+		uint64_t p = 0;
+		ssize_t n;
+
+		r = mem_read(c->tid, vec + (uint64_t)i * (uint64_t)ws, &p, (size_t)ws);
+		if (r)
+			break;
+		if (!p)
+			break;
+		n = mem_read_str(c->tid, p, buf, OP_MAX_ARGV_BYTES);
+		if (n == -ENAMETOOLONG) {
+			op->truncated = true;
+			break;
+		}
+		if (n < 0) {
+			r = (int)n;
+			break;
+		}
+		r = push_arg(op, buf, (size_t)n);
+		if (r) {
+			r = r > 0 ? 0 : r;
+			break;
+		}
+	}
+	free(buf);
+	return r;
+}
+
+int dec_exec(const struct sc_ctx *c, struct op *op)
+{
+	const struct syscall_def *sc = op->sc;
+	bool execveat = sc->dirfd >= 0;
+	int flags = execveat ? (int)c->args[4] : 0;
+	int argv_idx = execveat ? 2 : 1;
+	ssize_t n;
+	int r;
+
+	op->kind = OP_EXEC;
+	n = mem_read_str(c->tid, c->args[sc->path], op->p1.raw, sizeof(op->p1.raw));
+	if (n < 0) {
+		op->err_what = "filename";
+		return op->err = (int)n;
+	}
+	op->p1.dirfd = execveat ? (int)(int32_t)c->args[0] : AT_FDCWD;
+	op->p1.follow = !(flags & AT_SYMLINK_NOFOLLOW);
+	r = fs_resolve(c->tid, c->tgid, op->p1.dirfd, op->p1.raw, op->p1.follow,
+		       flags & AT_EMPTY_PATH, op->p1.path, sizeof(op->p1.path));
+	if (r) {
+		/* The kernel will fail the exec itself; name what was asked. */
+		snprintf(op->p1.path, sizeof(op->p1.path), "%s", op->p1.raw);
+		op->arg1 = (uint64_t)-r;
+	}
+	op->npaths = 1;
+	op->flags = (uint64_t)flags;
+	r = read_argv(c, op, c->args[argv_idx]);
+	if (r) {
+		op->err_what = "argv";
+		op->err = r;
+	}
+	return 0;
+}

@@ -1,0 +1,81 @@
+/* A decoded operation: what a syscall means, independent of ABI and backend. */
+#ifndef AGENTSH_OP_H
+#define AGENTSH_OP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct syscall_def;
+
+enum op_kind {
+	OP_NONE = 0, /* nothing to decide: continue */
+	OP_EXEC,
+	OP_FILE,
+	OP_NET,
+	OP_UNIX,
+	OP_SIGNAL,
+	OP_SOCKET,  /* socket(): family check */
+	OP_PROCESS, /* fork/clone: tracee accounting */
+	OP_DANGER,  /* calls denied unless the policy allows them */
+};
+
+#define OP_MAX_ARGC 1000
+#define OP_MAX_ARGV_BYTES 65536
+#define OP_ADDR_LEN 64
+
+struct op_path {
+	char raw[PATH_MAX];  /* as the tracee wrote it */
+	char path[PATH_MAX]; /* absolute, canonical (symlinks resolved as the call would) */
+	bool follow;         /* the call follows a final symlink */
+	int dirfd;           /* the call's dirfd (AT_FDCWD when none) */
+};
+
+struct op {
+	enum op_kind kind;
+	const struct syscall_def *sc;
+	const char *name; /* syscall name */
+	/* Decode failure (-EFAULT, -ENAMETOOLONG ...): the op cannot be judged,
+	 * and enforcement fails closed. */
+	int err;
+	const char *err_what; /* which argument failed */
+
+	/* OP_FILE, OP_EXEC, OP_UNIX (path sockets), OP_DANGER (chroot ...) */
+	struct op_path p1, p2;
+	int npaths;
+	unsigned ops;      /* FOP_* bits */
+	int open_flags;    /* open family: the flags given */
+	bool open_how;     /* openat2: flags came from struct open_how */
+
+	/* OP_EXEC */
+	char **argv; /* argc strings, owned by the op (op_reset frees) */
+	int argc;
+	size_t argv_bytes;
+	bool truncated;
+
+	/* OP_NET / OP_UNIX / OP_SOCKET */
+	int family;
+	char addr[OP_ADDR_LEN]; /* textual IP (IPv4-mapped given as IPv4) */
+	int port;
+	bool abstract;          /* OP_UNIX: abstract name ("@name" in p1.path) */
+	const char *net_op;     /* "connect", "bind", "listen", "sendto" */
+	int sock_type;
+	int msg_index;          /* sendmmsg: which message */
+	uint64_t sockaddr_ptr;  /* tracee address of the sockaddr (for rewriting) */
+	int sockaddr_arg;       /* argument index holding it (-1: inside a msghdr) */
+
+	/* OP_SIGNAL */
+	int sig;
+	pid_t target_pid;  /* process (or thread group) the signal goes to */
+	pid_t target_tid;  /* thread, for tkill/tgkill; 0 otherwise */
+	bool target_group; /* kill(0/-pgid) */
+
+	/* OP_PROCESS / OP_DANGER */
+	uint64_t flags; /* clone flags; unshare flags; ptrace request; prctl option ... */
+	uint64_t arg1;
+};
+
+void op_reset(struct op *op);
+
+#endif /* !AGENTSH_OP_H */

@@ -1,0 +1,85 @@
+#include "compat.h"
+#include "sockaddr.h"
+#include "op.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+static int decode_in4(const void *buf, size_t len, struct op *op)
+{
+	struct sockaddr_in sin;
+
+	if (len < sizeof(sin))
+		return -EINVAL;
+	memcpy(&sin, buf, sizeof(sin));
+	inet_ntop(AF_INET, &sin.sin_addr, op->addr, sizeof(op->addr));
+	op->port = ntohs(sin.sin_port);
+	return 0;
+}
+
+static int decode_in6(const void *buf, size_t len, struct op *op)
+{
+	struct sockaddr_in6 sin6;
+
+	if (len < sizeof(sin6))
+		return -EINVAL;
+	memcpy(&sin6, buf, sizeof(sin6));
+	op->port = ntohs(sin6.sin6_port);
+	if (IN6_IS_ADDR_V4MAPPED(&sin6.sin6_addr)) {
+		inet_ntop(AF_INET, &sin6.sin6_addr.s6_addr[12], op->addr, sizeof(op->addr));
+		return 0;
+	}
+	inet_ntop(AF_INET6, &sin6.sin6_addr, op->addr, sizeof(op->addr));
+	return 0;
+}
+
+static int decode_un(const void *buf, size_t len, struct op *op)
+{
+	const char *path = (const char *)buf + offsetof(struct sockaddr_un, sun_path);
+	size_t n;
+
+	if (len > sizeof(struct sockaddr_un))
+		len = sizeof(struct sockaddr_un);
+	if (len <= offsetof(struct sockaddr_un, sun_path))
+		return -EINVAL; /* unnamed (autobind): nothing to judge */
+	n = len - offsetof(struct sockaddr_un, sun_path);
+	if (path[0] == 0) {
+		/* Abstract: every byte counts, NULs included; show them as '@'. */
+		size_t i;
+
+		op->abstract = true;
+		op->p1.raw[0] = '@';
+		for (i = 1; i < n && i < sizeof(op->p1.raw) - 1; i++)
+			op->p1.raw[i] = path[i] ? path[i] : '@';
+		op->p1.raw[i] = 0;
+		memcpy(op->p1.path, op->p1.raw, i + 1);
+		return 0;
+	}
+	n = strnlen(path, n);
+	memcpy(op->p1.raw, path, n);
+	op->p1.raw[n] = 0;
+	return 0;
+}
+
+int sockaddr_decode(const void *buf, size_t len, struct op *op)
+{
+	sa_family_t fam;
+
+	if (len < sizeof(fam))
+		return -EINVAL;
+	memcpy(&fam, buf, sizeof(fam));
+	op->family = fam;
+	switch (fam) {
+	case AF_INET:
+		return decode_in4(buf, len, op);
+	case AF_INET6:
+		return decode_in6(buf, len, op);
+	case AF_UNIX:
+		return decode_un(buf, len, op);
+	default:
+		return 0; /* other families: judged by family at socket() */
+	}
+}

@@ -1,0 +1,58 @@
+/* The syscall semantics table and the decoders that turn a stop into a struct op. */
+#ifndef AGENTSH_SYSCALLS_H
+#define AGENTSH_SYSCALLS_H
+
+#include "arch/arch.h"
+#include "op.h"
+
+/* Which sandbox.ptrace.trace.* switch enables a syscall. */
+enum trace_class { TC_EXEC = 1, TC_FILE = 2, TC_NET = 4, TC_SIGNAL = 8, TC_ALWAYS = 16 };
+
+enum syscall_flags {
+	SF_NOFOLLOW = 1 << 0,     /* the final component is not followed */
+	SF_AT_FLAGS = 1 << 1,     /* flags arg may hold AT_SYMLINK_NOFOLLOW / AT_EMPTY_PATH */
+	SF_AT_REMOVEDIR = 1 << 2, /* unlinkat: AT_REMOVEDIR makes it rmdir */
+	SF_AT_FOLLOW = 1 << 3,    /* linkat: AT_SYMLINK_FOLLOW */
+	SF_OPEN_HOW = 1 << 4,     /* openat2: flags in struct open_how */
+	SF_CREAT = 1 << 5,        /* creat(): O_CREAT|O_WRONLY|O_TRUNC */
+	SF_THREAD = 1 << 6,       /* signal aimed at a thread */
+	SF_ARG_FILTER = 1 << 7,   /* only some argument values are traced (prctl) */
+};
+
+/* What a decoder may read of the stopped tracee. */
+struct sc_ctx {
+	pid_t tid;  /* the thread that made the call */
+	pid_t tgid; /* its process */
+	enum abi abi;
+	uint64_t args[6];
+};
+
+typedef int (*sc_decoder)(const struct sc_ctx *c, struct op *op);
+
+struct syscall_def {
+	const char *name;
+	enum trace_class class;
+	sc_decoder decode;
+	int8_t dirfd, path, dirfd2, path2, flags;
+	unsigned ops;
+	unsigned sf;
+};
+
+/* Fills the per-ABI number tables from libseccomp. Call once. 0 or -errno. */
+int syscalls_init(void);
+/* The semantics of syscall `nr` in `abi`, NULL when we do not decode it. */
+const struct syscall_def *syscalls_lookup(enum abi abi, long nr);
+const struct syscall_def *syscalls_by_name(const char *name);
+/* Iterates every row (for the prefilter). */
+const struct syscall_def *syscalls_table(size_t *n);
+/* Decodes the call into op (op->kind OP_NONE when there is nothing to judge). */
+int syscalls_decode(const struct syscall_def *sc, const struct sc_ctx *c, struct op *op);
+
+#define X_DECODERS(X)                                                                              \
+	X(exec) X(open) X(path) X(by_handle) X(socket) X(sockaddr) X(listen) X(sendto) X(sendmsg)  \
+	X(sendmmsg) X(socketcall) X(signal) X(process) X(danger)
+#define X(d) int dec_##d(const struct sc_ctx *c, struct op *op);
+X_DECODERS(X)
+#undef X
+
+#endif /* !AGENTSH_SYSCALLS_H */

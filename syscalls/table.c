@@ -1,0 +1,101 @@
+#include "compat.h"
+#include "syscalls.h"
+#include "policy/policy.h"
+
+#include <seccomp.h>
+
+static const struct syscall_def defs[] = {
+#define SC(n, cls, dec, dfd, p, dfd2, p2, fl, o, s)                                                \
+	{ .name = #n, .class = cls, .decode = dec_##dec, .dirfd = dfd, .path = p, .dirfd2 = dfd2,  \
+	  .path2 = p2, .flags = fl, .ops = o, .sf = s },
+#include "syscalls.def"
+#undef SC
+};
+
+#define NR_SLOTS 1024
+static const struct syscall_def *by_nr[ABI_COUNT][NR_SLOTS];
+
+const struct syscall_def *syscalls_by_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(defs); i++)
+		if (strcmp(defs[i].name, name) == 0)
+			return &defs[i];
+	return NULL;
+}
+
+const struct syscall_def *syscalls_table(size_t *n)
+{
+	*n = ARRAY_SIZE(defs);
+	return defs;
+}
+
+/* Scans every number of every ABI, so aliases (i386's direct socket calls
+ * next to socketcall) map to the same row. */
+int syscalls_init(void)
+{
+	for (int abi = 0; abi < ABI_COUNT; abi++) {
+		uint32_t tok = arch_scmp_token(abi);
+		long base = abi == ABI_X32 ? X32_SYSCALL_BIT : 0;
+
+		for (long nr = 0; nr < NR_SLOTS; nr++) {
+			char *name = seccomp_syscall_resolve_num_arch(tok, (int)(base + nr));
+
+			if (!name)
+				continue;
+			by_nr[abi][nr] = syscalls_by_name(name);
+			free(name);
+		}
+	}
+	return 0;
+}
+
+const struct syscall_def *syscalls_lookup(enum abi abi, long nr)
+{
+	unsigned long n = (unsigned long)nr;
+
+	if (abi < 0 || abi >= ABI_COUNT)
+		return NULL;
+	if (abi == ABI_X32)
+		n &= ~(unsigned long)X32_SYSCALL_BIT;
+	return n < NR_SLOTS ? by_nr[abi][n] : NULL;
+}
+
+int syscalls_decode(const struct syscall_def *sc, const struct sc_ctx *c, struct op *op)
+{
+	op->sc = sc;
+	op->name = sc->name;
+	return sc->decode(c, op);
+}
+
+void op_reset(struct op *op)
+{
+	if (op->argv) {
+		for (int i = 0; i < op->argc; i++)
+			free(op->argv[i]);
+		free(op->argv);
+	}
+	/* Only the small header is cleared; path buffers are written before use. */
+	memset(op, 0, offsetof(struct op, p1));
+	op->p1.raw[0] = op->p1.path[0] = op->p2.raw[0] = op->p2.path[0] = 0;
+	op->npaths = 0;
+	op->ops = 0;
+	op->open_flags = 0;
+	op->open_how = false;
+	op->argv = NULL;
+	op->argc = 0;
+	op->argv_bytes = 0;
+	op->truncated = false;
+	op->family = 0;
+	op->addr[0] = 0;
+	op->port = 0;
+	op->abstract = false;
+	op->net_op = NULL;
+	op->sock_type = 0;
+	op->msg_index = 0;
+	op->sockaddr_ptr = 0;
+	op->sockaddr_arg = -1;
+	op->sig = 0;
+	op->target_pid = op->target_tid = 0;
+	op->target_group = false;
+	op->flags = op->arg1 = 0;
+}

@@ -1,0 +1,250 @@
+/*
+ * The event loop: every ptrace stop of every tracee comes through here.
+ * Stops are classified by the kernel (PTRACE_GET_SYSCALL_INFO for syscall
+ * stops, the event in status >> 16 for the rest), never by a toggled flag.
+ */
+#include "compat.h"
+#include "tracer_int.h"
+#include "log.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/ptrace.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
+#define PTRACE_EVENT_STOP_ 128
+
+static void resume(struct tracer *t, struct tracee *tr, int sig)
+{
+	int req = t->o.seccomp_prefilter && !tr->want_exit ? PTRACE_CONT : PTRACE_SYSCALL;
+
+	if (ptrace(req, tr->tid, 0, (long)sig) < 0 && errno != ESRCH)
+		log_debug("resume %d: %s", tr->tid, strerror(errno));
+}
+
+void tracer_resume(struct tracer *t, struct tracee *tr, int sig)
+{
+	tr->state = TS_RUNNING;
+	resume(t, tr, sig);
+}
+
+/* A new tracee's first stop, or its parent's fork event, may come first. */
+static struct tracee *child_announced(struct tracer *t, struct tracee *parent, pid_t tid)
+{
+	struct tracee *c = tracee_find(t->tt, tid);
+	bool thread = parent->pending_clone_flags & CLONE_THREAD;
+	bool seen = c != NULL;
+
+	if (!c && !(c = tracee_add(t->tt, tid)))
+		return NULL;
+	c->is_thread = thread;
+	c->tgid = thread ? parent->tgid : tid;
+	c->ppid = thread ? parent->ppid : parent->tgid;
+	c->depth = parent->depth;
+	if (seen && c->state == TS_WAIT_PARENT)
+		tracer_resume(t, c, 0);
+	else if (!seen)
+		c->state = TS_WAIT_FIRST;
+	if (tracee_count(t->tt) > t->stats.tracees_max)
+		t->stats.tracees_max = tracee_count(t->tt);
+	return c;
+}
+
+static void on_fork_event(struct tracer *t, struct tracee *tr, int event)
+{
+	unsigned long msg = 0;
+
+	if (event != PTRACE_EVENT_CLONE)
+		tr->pending_clone_flags &= ~(uint64_t)CLONE_THREAD;
+	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0, &msg) == 0 && msg)
+		child_announced(t, tr, (pid_t)msg);
+	tr->pending_clone_flags = 0;
+	resume(t, tr, 0);
+}
+
+/* exec from a non-leader thread: the leader's tid is taken over by the
+ * execing thread, whose old tid vanishes without an exit report. */
+static void on_exec_event(struct tracer *t, struct tracee *tr)
+{
+	unsigned long former = 0;
+
+	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0, &former) == 0 && former &&
+	    (pid_t)former != tr->tid) {
+		struct tracee *old = tracee_find(t->tt, (pid_t)former);
+		if (old) {
+			tr->depth = old->depth;
+			tracee_remove(t->tt, (pid_t)former);
+		}
+	}
+	tr->depth++;
+	tr->is_thread = false;
+	tr->tgid = tr->tid;
+	resume(t, tr, 0);
+}
+
+static bool is_group_stop_sig(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static void on_event_stop(struct tracer *t, struct tracee *tr, int sig)
+{
+	if (is_group_stop_sig(sig)) {
+		/* Group-stop: stay stopped as without a tracer, but keep
+		 * reporting (PTRACE_LISTEN) so SIGCONT and SIGKILL work. */
+		tr->state = TS_GROUP_STOP;
+		if (ptrace(PTRACE_LISTEN, tr->tid, 0, 0) < 0 && errno != ESRCH)
+			log_debug("listen %d: %s", tr->tid, strerror(errno));
+		return;
+	}
+	if (tr->state == TS_WAIT_FIRST || tr->state == TS_GROUP_STOP)
+		tr->state = TS_RUNNING;
+	resume(t, tr, 0);
+}
+
+static void on_tracee_exit(struct tracer *t, pid_t tid, int status)
+{
+	if (tid == t->root_pid) {
+		t->root_done = true;
+		t->root_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+	tracee_remove(t->tt, tid);
+}
+
+/* A stop from a tid we have not been told about: a new child whose
+ * parent's event is still to come. Hold it until then. */
+static struct tracee *unknown_stop(struct tracer *t, pid_t tid)
+{
+	struct tracee *tr = tracee_add(t->tt, tid);
+
+	if (tr)
+		tr->state = TS_WAIT_PARENT;
+	return tr;
+}
+
+static void on_stop(struct tracer *t, struct tracee *tr, int status)
+{
+	int sig = WSTOPSIG(status);
+	int event = status >> 16;
+
+	t->stats.stops++;
+	if (sig == (SIGTRAP | 0x80) || event == PTRACE_EVENT_SECCOMP) {
+		tracer_on_syscall(t, tr);
+		return;
+	}
+	switch (event) {
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+	case PTRACE_EVENT_CLONE:
+		on_fork_event(t, tr, event);
+		return;
+	case PTRACE_EVENT_EXEC:
+		on_exec_event(t, tr);
+		return;
+	case PTRACE_EVENT_EXIT:
+		resume(t, tr, 0);
+		return;
+	case PTRACE_EVENT_STOP_:
+		on_event_stop(t, tr, sig);
+		return;
+	case 0:
+		break;
+	default:
+		resume(t, tr, 0);
+		return;
+	}
+	/* Signal-delivery-stop: deliver it as is. */
+	if (tr->state == TS_WAIT_FIRST)
+		tr->state = TS_RUNNING;
+	resume(t, tr, sig);
+}
+
+static void handle_status(struct tracer *t, pid_t tid, int status)
+{
+	struct tracee *tr;
+
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		on_tracee_exit(t, tid, status);
+		return;
+	}
+	if (!WIFSTOPPED(status))
+		return;
+	tr = tracee_find(t->tt, tid);
+	if (!tr) {
+		unknown_stop(t, tid);
+		return;
+	}
+	if (tr->state == TS_WAIT_PARENT)
+		return;
+	on_stop(t, tr, status);
+}
+
+/* Drains every pending wait status without blocking. */
+static void reap(struct tracer *t)
+{
+	for (;;) {
+		int status;
+		pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+
+		if (tid <= 0)
+			return;
+		handle_status(t, tid, status);
+	}
+}
+
+/* Terminal-generated signals reach the command's process group by
+ * themselves; forwarding them again would deliver them twice. */
+static void forward_signal(struct tracer *t, const struct signalfd_siginfo *si)
+{
+	if (si->ssi_code == SI_KERNEL && getpgid(t->root_pid) == getpgrp())
+		return;
+	if (t->root_pid > 0)
+		kill(t->root_pid, (int)si->ssi_signo);
+}
+
+static void read_signals(struct tracer *t)
+{
+	struct signalfd_siginfo si;
+
+	while (read(t->sigfd, &si, sizeof(si)) == sizeof(si))
+		if (si.ssi_signo != SIGCHLD)
+			forward_signal(t, &si);
+}
+
+static int poll_timeout(struct tracer *t)
+{
+	int64_t next = tracer_next_deadline(t);
+
+	if (next < 0)
+		return -1;
+	next -= tracer_now_ms();
+	return next < 0 ? 0 : (int)(next > 60000 ? 60000 : next);
+}
+
+int tracer_loop(struct tracer *t)
+{
+	while (!t->root_done) {
+		struct pollfd pfd[3] = { { .fd = t->sigfd, .events = POLLIN },
+					 { .fd = t->wakefd, .events = POLLIN },
+					 { .fd = enforce_approver_fd(t->enf), .events = POLLIN } };
+
+		reap(t);
+		if (t->root_done)
+			break;
+		if (poll(pfd, 3, poll_timeout(t)) < 0 && errno != EINTR)
+			return -errno;
+		if (pfd[0].revents)
+			read_signals(t);
+		if (pfd[1].revents) {
+			uint64_t v;
+			if (read(t->wakefd, &v, sizeof(v)) < 0)
+				log_debug("wakefd: %s", strerror(errno));
+		}
+		if (pfd[2].revents)
+			tracer_on_approvals(t);
+		tracer_check_deadlines(t);
+	}
+	return t->root_status;
+}

@@ -1,0 +1,120 @@
+/*
+ * The seccomp-BPF prefilter: SECCOMP_RET_TRACE for the syscalls the enabled
+ * trace.* classes need, ALLOW for the rest. Every ABI we decode is in the
+ * filter; any other ABI kills the process (nothing runs unsupervised
+ * because it used another ABI).
+ */
+#include "compat.h"
+#include "tracer.h"
+#include "log.h"
+#include "syscalls/syscalls.h"
+
+#include <seccomp.h>
+#include <sys/prctl.h>
+
+struct prefilter {
+	scmp_filter_ctx ctx;
+};
+
+static bool class_enabled(const struct tracer_opts *o, enum trace_class c)
+{
+	switch (c) {
+	case TC_EXEC:
+		return o->trace_execve;
+	case TC_FILE:
+		return o->trace_file;
+	case TC_NET:
+		return o->trace_network;
+	case TC_SIGNAL:
+		return o->trace_signal;
+	default:
+		return true;
+	}
+}
+
+static int add_abis(scmp_filter_ctx ctx)
+{
+	static const uint32_t extra[] =
+#ifdef __x86_64__
+		{ SCMP_ARCH_X86, SCMP_ARCH_X32 };
+#else
+		{ 0 };
+#endif
+	for (size_t i = 0; i < ARRAY_SIZE(extra); i++) {
+		int r;
+
+		if (!extra[i])
+			continue;
+		r = seccomp_arch_add(ctx, extra[i]);
+		if (r && r != -EEXIST)
+			return r;
+	}
+	return 0;
+}
+
+/* prctl is only worth a stop for the options that touch tracing. */
+static int add_prctl(scmp_filter_ctx ctx, int nr)
+{
+	static const uint64_t opts[] = { PR_SET_SECCOMP, PR_SET_PTRACER, PR_SET_DUMPABLE };
+
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		int r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A0(SCMP_CMP_EQ, opts[i]));
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
+{
+	struct prefilter *pf = calloc(1, sizeof(*pf));
+	const struct syscall_def *defs;
+	size_t n;
+	int r;
+
+	if (!pf)
+		return -ENOMEM;
+	pf->ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!pf->ctx) {
+		free(pf);
+		return -ENOMEM;
+	}
+	r = seccomp_attr_set(pf->ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (!r)
+		r = seccomp_attr_set(pf->ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (!r)
+		r = add_abis(pf->ctx);
+	defs = syscalls_table(&n);
+	for (size_t i = 0; !r && i < n; i++) {
+		int nr = seccomp_syscall_resolve_name(defs[i].name);
+
+		if (nr == __NR_SCMP_ERROR || !class_enabled(o, defs[i].class))
+			continue;
+		if (defs[i].sf & SF_ARG_FILTER)
+			r = add_prctl(pf->ctx, nr);
+		else
+			r = seccomp_rule_add(pf->ctx, SCMP_ACT_TRACE(0), nr, 0);
+		if (r == -EDOM || r == -EFAULT)
+			r = 0; /* not on this ABI */
+	}
+	if (r) {
+		prefilter_free(pf);
+		return log_errno(r, "cannot build the seccomp prefilter");
+	}
+	*out = pf;
+	return 0;
+}
+
+/* Called in the child, after fork, before exec. */
+int prefilter_load(struct prefilter *pf)
+{
+	return seccomp_load(pf->ctx);
+}
+
+void prefilter_free(struct prefilter *pf)
+{
+	if (!pf)
+		return;
+	seccomp_release(pf->ctx);
+	free(pf);
+}

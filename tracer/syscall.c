@@ -1,0 +1,305 @@
+/* A syscall stop: decode, decide, apply. */
+#include "compat.h"
+#include "tracer_int.h"
+#include "log.h"
+#include "syscalls/syscalls.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <time.h>
+
+int64_t tracer_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool class_enabled(const struct tracer_opts *o, enum trace_class c)
+{
+	return c == TC_ALWAYS || (c == TC_EXEC && o->trace_execve) ||
+	       (c == TC_FILE && o->trace_file) || (c == TC_NET && o->trace_network) ||
+	       (c == TC_SIGNAL && o->trace_signal);
+}
+
+/* Fails the current syscall with -err. At a seccomp stop the kernel skips a
+ * call whose number is -1 and returns what the return register holds; at a
+ * syscall-entry stop we also rewrite the result at the exit stop. */
+void tracer_fail_syscall(struct tracer *t, struct tracee *tr, bool at_seccomp, int64_t ret)
+{
+	struct arch_regs regs;
+
+	if (arch_host->get_regs(tr->tid, &regs) < 0)
+		return;
+	arch_host->set_nr(&regs, -1);
+	arch_host->set_ret(&regs, ret);
+	if (arch_host->set_regs(tr->tid, &regs) < 0)
+		log_debug("deny %d: %s", tr->tid, strerror(errno));
+	if (!at_seccomp) {
+		tr->deny_at_exit = true;
+		tr->exit_ret = ret;
+	}
+}
+
+static void on_syscall_exit(struct tracer *t, struct tracee *tr)
+{
+	if (tr->deny_at_exit) {
+		struct arch_regs regs;
+
+		tr->deny_at_exit = false;
+		if (arch_host->get_regs(tr->tid, &regs) == 0) {
+			arch_host->set_ret(&regs, tr->exit_ret);
+			arch_host->set_regs(tr->tid, &regs);
+		}
+	}
+	tr->want_exit = false;
+	tracer_resume(t, tr, 0);
+}
+
+static void proc_info_of(const struct tracee *tr, struct proc_info *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->pid = tr->tgid;
+	pi->tid = tr->tid;
+	pi->ppid = tr->ppid;
+	pi->depth = tr->depth;
+}
+
+/* fork/clone: max_tracees, CLONE_UNTRACED, namespace flags; clone3 -> ENOSYS
+ * (its flags live in memory another thread can rewrite; libc falls back to clone). */
+static bool on_process(struct tracer *t, struct tracee *tr, enum abi abi, bool at_seccomp,
+		       struct op *op)
+{
+	struct proc_info pi;
+	struct verdict v;
+
+	if (strcmp(op->name, "clone3") == 0) {
+		tracer_fail_syscall(t, tr, at_seccomp, -ENOSYS);
+		return true;
+	}
+	if ((int)tracee_count(t->tt) >= t->o.max_tracees) {
+		memset(&v, 0, sizeof(v));
+		v.decision = v.effective = DECISION_DENY;
+		v.rule = "max-tracees";
+		snprintf(v.message, sizeof(v.message), "more than %d processes and threads",
+			 t->o.max_tracees);
+		proc_info_of(tr, &pi);
+		enforce_record(t->enf, &pi, op, &v, NULL);
+		tracer_fail_syscall(t, tr, at_seccomp, -EAGAIN);
+		return true;
+	}
+	tr->pending_clone_flags = op->flags;
+	if (op->flags & CLONE_UNTRACED) {
+		struct arch_regs regs;
+
+		if (arch_host->get_regs(tr->tid, &regs) == 0) {
+			arch_host->set_arg(&regs, abi, 0, op->flags & ~(uint64_t)CLONE_UNTRACED);
+			arch_host->set_regs(tr->tid, &regs);
+		}
+	}
+	return false;
+}
+
+static pid_t tgid_of(struct tracer *t, pid_t tid)
+{
+	struct tracee *x = tracee_find(t->tt, tid);
+
+	return x ? x->tgid : tid;
+}
+
+static bool is_ancestor(struct tracer *t, pid_t anc, pid_t pid)
+{
+	for (int i = 0; i < 4096 && pid > 0; i++) {
+		struct tracee *x = tracee_find(t->tt, pid);
+		if (!x)
+			return false;
+		if (x->ppid == anc)
+			return true;
+		pid = x->ppid;
+	}
+	return false;
+}
+
+/* The target's relation to the sender, as signal_rules target types. */
+static unsigned sig_relations(struct tracer *t, const struct tracee *tr, const struct op *op)
+{
+	pid_t target = op->target_pid ? op->target_pid : tgid_of(t, op->target_tid);
+	struct tracee *x;
+	struct stat st;
+	char p[64];
+	unsigned rel = 0;
+
+	if (op->target_group)
+		return target == 0 ? SIGREL_SESSION : SIGREL_EXTERNAL | SIGREL_SYSTEM;
+	if (target == tr->tgid)
+		return SIGREL_SELF;
+	x = tracee_find(t->tt, target);
+	if (!x || x->is_thread) {
+		snprintf(p, sizeof(p), "/proc/%d", target);
+		if (target == 1 || stat(p, &st) < 0 || st.st_uid != geteuid())
+			return SIGREL_EXTERNAL | SIGREL_SYSTEM;
+		return SIGREL_EXTERNAL | SIGREL_USER;
+	}
+	rel = SIGREL_SESSION;
+	if (x->ppid == tr->tgid)
+		rel |= SIGREL_CHILDREN | SIGREL_DESCENDANTS;
+	else if (is_ancestor(t, tr->tgid, target))
+		rel |= SIGREL_DESCENDANTS;
+	if (x->ppid == tr->ppid && x->ppid)
+		rel |= SIGREL_SIBLINGS;
+	if (tr->ppid == target)
+		rel |= SIGREL_PARENT;
+	return rel;
+}
+
+static void read_comm(pid_t pid, char *out, size_t cap)
+{
+	char p[64];
+	FILE *f;
+
+	out[0] = 0;
+	snprintf(p, sizeof(p), "/proc/%d/comm", pid);
+	f = fopen(p, "re");
+	if (!f)
+		return;
+	if (fgets(out, (int)cap, f))
+		out[strcspn(out, "\n")] = 0;
+	fclose(f);
+}
+
+static void hold(struct tracer *t, struct tracee *tr, const struct decision_out *d)
+{
+	long ms = d->v.timeout_ms > 0 ? d->v.timeout_ms : t->o.max_hold_ms;
+
+	tr->state = TS_HELD;
+	tr->hold_id = d->approval_id;
+	tr->hold_deadline_ms = tracer_now_ms() + ms;
+	tr->hold_at_seccomp = tr->cur_at_seccomp;
+	t->nheld++;
+}
+
+static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op,
+		  const struct decision_out *d)
+{
+	switch (d->action) {
+	case ACT_DENY:
+		tracer_fail_syscall(t, tr, at_seccomp, -d->err);
+		break;
+	case ACT_ABSORB:
+		tracer_fail_syscall(t, tr, at_seccomp, 0);
+		break;
+	case ACT_HOLD:
+		hold(t, tr, d);
+		return; /* stays stopped */
+	case ACT_SOFT_DELETE:
+		tracer_soft_delete(t, tr, at_seccomp, op, d);
+		break;
+	case ACT_REDIRECT:
+		tracer_redirect(t, tr, at_seccomp, op, d);
+		break;
+	default:
+		break;
+	}
+	tracer_resume(t, tr, 0);
+}
+
+/* An exec of a file that does not exist fails here with the kernel's errno:
+ * execvp() probes every PATH entry, and those are not decisions. Failing it
+ * ourselves leaves no window for the file to appear before the kernel looks. */
+static bool exec_missing(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op)
+{
+	struct stat st;
+	int err = (int)op->arg1;
+
+	if (!err && stat(op->p1.path, &st) < 0)
+		err = errno;
+	if (err != ENOENT && err != ENOTDIR)
+		return false;
+	tracer_fail_syscall(t, tr, at_seccomp, -err);
+	tracer_resume(t, tr, 0);
+	return true;
+}
+
+static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, bool at_seccomp)
+{
+	struct op *op = &t->op;
+	struct decision_out d;
+	struct proc_info pi;
+	char comm[64];
+
+	if (op->kind == OP_EXEC && !op->err && exec_missing(t, tr, at_seccomp, op))
+		return;
+	proc_info_of(tr, &pi);
+	if (op->kind == OP_EXEC)
+		pi.depth = tr->depth + 1;
+	if (op->kind == OP_SIGNAL) {
+		pi.sig_relations = sig_relations(t, tr, op);
+		read_comm(op->target_pid ? op->target_pid : op->target_tid, comm, sizeof(comm));
+		pi.target_comm = comm;
+	}
+	t->stats.decisions++;
+	enforce_decide(t->enf, &pi, op, &d);
+	if (d.action == ACT_DENY)
+		t->stats.denies++;
+	apply(t, tr, at_seccomp, op, &d);
+}
+
+void tracer_on_syscall(struct tracer *t, struct tracee *tr)
+{
+	struct __ptrace_syscall_info si;
+	const struct syscall_def *sc;
+	struct sc_ctx c = { .tid = tr->tid, .tgid = tr->tgid };
+	bool at_seccomp;
+	long nr;
+
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, tr->tid, sizeof(si), &si) < 0) {
+		tracer_resume(t, tr, 0);
+		return;
+	}
+	if (si.op == PTRACE_SYSCALL_INFO_EXIT) {
+		on_syscall_exit(t, tr);
+		return;
+	}
+	at_seccomp = si.op == PTRACE_SYSCALL_INFO_SECCOMP;
+	if (at_seccomp) {
+		t->stats.seccomp_stops++;
+		nr = (long)si.seccomp.nr;
+		memcpy(c.args, si.seccomp.args, sizeof(c.args));
+	} else if (si.op == PTRACE_SYSCALL_INFO_ENTRY) {
+		t->stats.syscall_stops++;
+		nr = (long)si.entry.nr;
+		memcpy(c.args, si.entry.args, sizeof(c.args));
+	} else {
+		tracer_resume(t, tr, 0);
+		return;
+	}
+	tr->cur_at_seccomp = at_seccomp;
+	c.abi = arch_abi_from_audit(si.arch, nr);
+	tr->cur_abi = c.abi;
+	if (c.abi == ABI_UNKNOWN) {
+		/* An ABI we cannot decode must not run (no-prefilter mode; the
+		 * prefilter kills such a process itself). */
+		tracer_fail_syscall(t, tr, at_seccomp, -ENOSYS);
+		tracer_resume(t, tr, 0);
+		return;
+	}
+	sc = syscalls_lookup(c.abi, nr);
+	if (!sc || !class_enabled(&t->o, sc->class)) {
+		tracer_resume(t, tr, 0);
+		return;
+	}
+	op_reset(&t->op);
+	syscalls_decode(sc, &c, &t->op);
+	if (t->op.kind == OP_PROCESS && on_process(t, tr, c.abi, at_seccomp, &t->op)) {
+		tracer_resume(t, tr, 0);
+		return;
+	}
+	if (t->op.kind == OP_NONE || t->op.kind == OP_PROCESS) {
+		tracer_resume(t, tr, 0);
+		return;
+	}
+	decide_and_apply(t, tr, c.abi, at_seccomp);
+}

@@ -1,0 +1,89 @@
+/* The ptrace engine: spawn or attach, one event loop, the tracee table. */
+#ifndef AGENTSH_TRACER_H
+#define AGENTSH_TRACER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch/arch.h"
+#include "syscalls/op.h"
+
+struct policy;
+struct tracer;
+struct enforce;
+
+/* sandbox.ptrace.* (compat.md §2) plus wrap's own options. */
+struct tracer_opts {
+	bool trace_execve, trace_file, trace_network, trace_signal;
+	bool seccomp_prefilter; /* false: stop at every syscall (gVisor) */
+	int max_tracees;        /* fork/clone beyond it fails with EAGAIN */
+	long max_hold_ms;       /* approvals */
+	bool no_new_privs;      /* force PR_SET_NO_NEW_PRIVS even with CAP_SYS_ADMIN */
+};
+
+void tracer_opts_defaults(struct tracer_opts *o);
+
+enum tracee_state {
+	TS_RUNNING = 0,
+	TS_WAIT_PARENT, /* seen stopped before its parent's fork event: held */
+	TS_WAIT_FIRST,  /* announced by the parent, its first stop not yet seen */
+	TS_HELD,        /* stopped at a syscall awaiting an approval */
+	TS_GROUP_STOP,  /* in a group-stop (PTRACE_LISTEN) */
+};
+
+struct tracee {
+	pid_t tid;
+	pid_t tgid;
+	pid_t ppid;  /* parent process (tgid) in the tree; 0 for the root */
+	int depth;   /* exec depth of the current image; -1 before the root's first exec */
+	enum tracee_state state;
+	bool is_thread;
+	bool want_exit;       /* resume the current syscall with an exit stop */
+	bool deny_at_exit;    /* no-prefilter mode: rewrite the return value at exit */
+	int64_t exit_ret;     /* ... to this value */
+	uint64_t pending_clone_flags;
+	int pending_resume_sig;
+	bool cur_at_seccomp;  /* the current syscall stop is a seccomp stop */
+	enum abi cur_abi;
+	bool hold_at_seccomp;
+	uint64_t hold_id;     /* approval being waited for */
+	int64_t hold_deadline_ms;
+	struct tracee *hnext; /* hash chain */
+};
+
+/* Receives each decided operation; the event JSON is built by enforce/. */
+struct tracer_stats {
+	uint64_t stops, seccomp_stops, syscall_stops, decisions, denies, tracees_max;
+	unsigned live;
+};
+
+/* Creates a tracer for argv with opts; policy may be NULL (allow all). */
+int tracer_new(const struct tracer_opts *o, struct enforce *enf, struct tracer **out);
+void tracer_free(struct tracer *t);
+/* Spawns argv traced from its first instruction and runs the loop until it
+ * exits. Returns the shell-style exit status (128+N on signal N), or -errno
+ * for a failure before the command ran. */
+int tracer_run_command(struct tracer *t, char *const argv[], char *const envp[]);
+/* Wakes the loop from another thread (approval answered). */
+void tracer_wake(struct tracer *t);
+const struct tracer_stats *tracer_stats(const struct tracer *t);
+
+/* Tracee table (tracer/tracee.c). */
+struct tracee_table;
+struct tracee_table *tracee_table_new(void);
+void tracee_table_free(struct tracee_table *tt);
+struct tracee *tracee_find(struct tracee_table *tt, pid_t tid);
+struct tracee *tracee_add(struct tracee_table *tt, pid_t tid);
+void tracee_remove(struct tracee_table *tt, pid_t tid);
+unsigned tracee_count(const struct tracee_table *tt);
+void tracee_foreach(struct tracee_table *tt, void (*fn)(struct tracee *, void *), void *ctx);
+
+/* Prefilter (tracer/prefilter.c): builds the BPF program for opts. The
+ * caller loads it in the child. */
+struct prefilter;
+int prefilter_build(const struct tracer_opts *o, struct prefilter **out);
+int prefilter_load(struct prefilter *pf);
+void prefilter_free(struct prefilter *pf);
+
+#endif /* !AGENTSH_TRACER_H */
