@@ -23,9 +23,12 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/k.pem" -out "$dir/c.pem"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # s_server prints 'Hostname in TLS extension: "NAME"' when -servername is set;
 # its stdin must stay open or it exits after the handshake.
-(sleep 20 | exec openssl s_server -accept "127.0.0.1:$port" -cert "$dir/c.pem" -key "$dir/k.pem" \
+mkfifo "$dir/stdin"
+sleep 30 >"$dir/stdin" 2>/dev/null &
+pids+=($!)
+openssl s_server -accept "127.0.0.1:$port" -cert "$dir/c.pem" -key "$dir/k.pem" \
 	-servername rewritten.example.test -cert2 "$dir/c.pem" -key2 "$dir/k.pem" -naccept 1 \
-	>"$dir/server.log" 2>&1) &
+	<"$dir/stdin" >"$dir/server.log" 2>&1 &
 pids+=($!)
 "$proxy" "$dir/proxy.port" "$port" rewritten.example.test 2>"$dir/proxy.log" &
 pids+=($!)
