@@ -226,15 +226,24 @@ static int poll_timeout(struct tracer *t)
 int tracer_loop(struct tracer *t)
 {
 	while (!t->root_done) {
-		struct pollfd pfd[3] = { { .fd = t->sigfd, .events = POLLIN },
-					 { .fd = t->wakefd, .events = POLLIN },
-					 { .fd = enforce_approver_fd(t->enf), .events = POLLIN } };
+		struct pollfd pfd[3 + ARRAY_SIZE(t->extra)] = {
+			{ .fd = t->sigfd, .events = POLLIN },
+			{ .fd = t->wakefd, .events = POLLIN },
+			{ .fd = enforce_approver_fd(t->enf), .events = POLLIN },
+		};
 
+		for (int i = 0; i < t->nextra; i++) {
+			pfd[3 + i].fd = t->extra[i].fd;
+			pfd[3 + i].events = POLLIN;
+		}
 		reap(t);
 		if (t->root_done)
 			break;
-		if (poll(pfd, 3, poll_timeout(t)) < 0 && errno != EINTR)
+		if (poll(pfd, 3 + (nfds_t)t->nextra, poll_timeout(t)) < 0 && errno != EINTR)
 			return -errno;
+		for (int i = 0; i < t->nextra; i++)
+			if (pfd[3 + i].revents)
+				t->extra[i].cb(t, t->extra[i].fd, t->extra[i].ctx);
 		if (pfd[0].revents)
 			read_signals(t);
 		if (pfd[1].revents) {

@@ -68,6 +68,22 @@ const struct tracer_stats *tracer_stats(const struct tracer *t)
 	return &t->stats;
 }
 
+int tracer_add_fd(struct tracer *t, int fd, tracer_fd_cb cb, void *ctx)
+{
+	if (t->nextra >= (int)ARRAY_SIZE(t->extra))
+		return -ENOSPC;
+	t->extra[t->nextra].fd = fd;
+	t->extra[t->nextra].cb = cb;
+	t->extra[t->nextra].ctx = ctx;
+	t->nextra++;
+	return 0;
+}
+
+pid_t tracer_root_pid(const struct tracer *t)
+{
+	return t->root_pid;
+}
+
 void tracer_wake(struct tracer *t)
 {
 	uint64_t one = 1;
@@ -96,6 +112,12 @@ static void child_main(struct tracer *t, char *const argv[], char *const envp[],
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	raise(SIGSTOP);
+	if (t->o.child_setup && t->o.child_setup(t->o.child_ctx)) {
+		err = EPERM;
+		if (write(errpipe, &err, sizeof(err)) < 0)
+			_exit(126);
+		_exit(126);
+	}
 	if (t->pf) {
 		if ((t->o.no_new_privs || !have_cap_sys_admin()) &&
 		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

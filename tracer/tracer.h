@@ -20,7 +20,18 @@ struct tracer_opts {
 	int max_tracees;        /* fork/clone beyond it fails with EAGAIN */
 	long max_hold_ms;       /* approvals */
 	bool no_new_privs;      /* force PR_SET_NO_NEW_PRIVS even with CAP_SYS_ADMIN */
+	/* Accelerating backends: called in the traced child after it is seized
+	 * and before the prefilter and exec (Landlock, a notify filter ...).
+	 * Must not allocate. A non-zero return aborts the command (exit 126). */
+	int (*child_setup)(void *ctx);
+	void *child_ctx;
 };
+
+/* An extra fd the loop polls (a notify listener, a ring buffer ...). */
+typedef void (*tracer_fd_cb)(struct tracer *t, int fd, void *ctx);
+int tracer_add_fd(struct tracer *t, int fd, tracer_fd_cb cb, void *ctx);
+/* The spawned command's pid, once running (0 before). */
+pid_t tracer_root_pid(const struct tracer *t);
 
 void tracer_opts_defaults(struct tracer_opts *o);
 

@@ -19,6 +19,12 @@ struct tracer {
 	pid_t root_pid;
 	pid_t self_pid;
 	unsigned nheld; /* tracees held for an approval */
+	struct {
+		int fd;
+		tracer_fd_cb cb;
+		void *ctx;
+	} extra[8];
+	int nextra;
 	bool root_done;
 	int root_status;
 };
