@@ -64,7 +64,8 @@ static int backup_indexes(const char *dir, const char *base, long **out, size_t 
 		(*out)[(*n)++] = idx;
 	}
 	closedir(d);
-	qsort(*out, *n, sizeof(**out), index_cmp);
+	if (*n)
+		qsort(*out, *n, sizeof(**out), index_cmp);
 	return 0;
 }
 
