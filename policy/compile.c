@@ -289,7 +289,7 @@ static int compile_command_rule(struct cc *c, struct command_rule *r)
 	    (e = compile_globs(c, "command_rules", &r->h, &r->env_deny, 0, false, false,
 			       &r->env_deny_g)) < 0)
 		return e;
-	if (r->h.decision.d != DECISION_ALLOW && r->h.decision.d != DECISION_AUDIT)
+	if (r->h.decision.d != DECISION_ALLOW || r->h.decision.invalid)
 		c->p->has_restrictive_command_rule = true;
 	return 0;
 }

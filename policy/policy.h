@@ -86,6 +86,9 @@ struct policy_vars {
 struct policy_opts {
 	bool enforce_approvals; /* approve -> approve; else shadow allow */
 	bool enforce_redirects; /* redirect -> redirect; else allow */
+	/* Submit-time check only: every inner execve is checked by the tracer, so
+	 * an opaque `sh -c` script is not pre-denied (shellc-opaque-script). */
+	bool execve_enforced;
 };
 
 /* A load error: "FILE:LINE:COL: what is wrong". */
