@@ -21,7 +21,7 @@ struct audit_key {
 struct audit_log_opts {
 	long max_size_mb; /* rotate once the file reaches this size; <= 0 means 100 */
 	int max_backups;  /* LOG.1 (newest) .. LOG.N kept; <= 0 means 3 */
-	int sync_ms;      /* fdatasync at most this often; 0 means 200 ms, < 0 every append */
+	int sync_ms;	  /* fdatasync at most this often; 0 means 200 ms, < 0 every append */
 };
 
 /* "hmac-sha256" (also "" and NULL) or "hmac-sha512"; -EINVAL otherwise. */

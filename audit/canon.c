@@ -67,7 +67,7 @@ static int put_ascii_escape(struct canon_buf *b, unsigned char c)
 	static const char hex[] = "0123456789abcdef";
 	static const char from[] = "\\\"\b\f\n\r\t", to[] = "\\\"bfnrt";
 	const char *hit = c ? memchr(from, c, sizeof(from) - 1) : NULL;
-	char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF] };
+	char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
 
 	if (hit) {
 		esc[1] = to[hit - from];

@@ -14,15 +14,23 @@
 #define CANON_MAX_DEPTH 512
 #define CANON_MAX_INPUT (64u << 20)
 
-enum canon_kind { CANON_NULL, CANON_FALSE, CANON_TRUE, CANON_NUMBER, CANON_STRING, CANON_ARRAY, CANON_OBJECT };
+enum canon_kind {
+	CANON_NULL,
+	CANON_FALSE,
+	CANON_TRUE,
+	CANON_NUMBER,
+	CANON_STRING,
+	CANON_ARRAY,
+	CANON_OBJECT
+};
 
 struct canon_member;
 
 struct canon_value {
 	enum canon_kind kind;
-	size_t len;                    /* bytes of str, or count of items / members */
-	const char *str;               /* STRING: decoded bytes (may hold NUL); NUMBER: literal text */
-	struct canon_value **items;    /* ARRAY */
+	size_t len;		    /* bytes of str, or count of items / members */
+	const char *str;	    /* STRING: decoded bytes (may hold NUL); NUMBER: literal text */
+	struct canon_value **items; /* ARRAY */
 	struct canon_member **members; /* OBJECT: sorted by key, keys unique */
 };
 
@@ -30,7 +38,7 @@ struct canon_member {
 	const char *key;
 	size_t klen;
 	struct canon_value *val;
-	size_t order;              /* position in the input, to keep the last duplicate */
+	size_t order;		   /* position in the input, to keep the last duplicate */
 	struct canon_member *next; /* parse-time list */
 };
 
@@ -43,7 +51,7 @@ struct canon_buf {
 struct canon_doc;
 
 struct canon_error {
-	size_t offset;       /* byte offset of the error */
+	size_t offset;	     /* byte offset of the error */
 	bool unexpected_end; /* input ended inside a value (a torn line) */
 };
 

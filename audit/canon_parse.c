@@ -304,7 +304,7 @@ static int parse_literal(struct parser *p, struct canon_value *v)
 	static const struct {
 		const char *text;
 		enum canon_kind kind;
-	} lits[] = { { "true", CANON_TRUE }, { "false", CANON_FALSE }, { "null", CANON_NULL } };
+	} lits[] = {{"true", CANON_TRUE}, {"false", CANON_FALSE}, {"null", CANON_NULL}};
 
 	for (size_t i = 0; i < ARRAY_SIZE(lits); i++) {
 		size_t n = strlen(lits[i].text), have = p->len - p->pos;
@@ -500,7 +500,7 @@ static int parse_value(struct parser *p, struct canon_value *v)
 int canon_parse(const char *in, size_t len, struct canon_doc **out, struct canon_error *err)
 {
 	struct canon_error dummy;
-	struct parser p = { .s = (const unsigned char *)in, .len = len, .err = err ? err : &dummy };
+	struct parser p = {.s = (const unsigned char *)in, .len = len, .err = err ? err : &dummy};
 	struct canon_doc *doc;
 	int r;
 

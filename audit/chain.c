@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 
 static const char *const alg_names[] = {
-	[AUDIT_ALG_HMAC_SHA256] = "hmac-sha256",
-	[AUDIT_ALG_HMAC_SHA512] = "hmac-sha512",
+    [AUDIT_ALG_HMAC_SHA256] = "hmac-sha256",
+    [AUDIT_ALG_HMAC_SHA512] = "hmac-sha512",
 };
 
 int audit_alg_parse(const char *name, enum audit_alg *out)
@@ -54,8 +54,8 @@ int chain_entry_hash(const struct audit_key *key, enum audit_alg alg, int format
 	crypto_auth_hmacsha512_state s512;
 	crypto_auth_hmacsha256_state s256;
 	int hn = snprintf(head, sizeof(head), "%d|%" PRId64 "|", format_version, sequence);
-	const char *parts[] = { head, prev_hash, "|", payload };
-	size_t lens[] = { (size_t)hn, prev_len, 1, payload_len };
+	const char *parts[] = {head, prev_hash, "|", payload};
+	size_t lens[] = {(size_t)hn, prev_len, 1, payload_len};
 	size_t maclen;
 
 	if (sodium_init() < 0)

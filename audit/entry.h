@@ -12,8 +12,8 @@ struct audit_entry {
 	int64_t format_version, sequence;
 	const char *prev_hash, *entry_hash; /* decoded strings, NUL-terminated */
 	size_t prev_len, entry_len;
-	const char *type;                   /* top-level "type" string, or "" */
-	struct canon_buf payload;           /* canonical JSON without "integrity" */
+	const char *type;	  /* top-level "type" string, or "" */
+	struct canon_buf payload; /* canonical JSON without "integrity" */
 };
 
 /*

@@ -48,7 +48,8 @@ static int write_line(struct audit_log *log, const char *p, size_t n)
 		return 0;
 	}
 	if (w >= 0 && ftruncate(log->fd, log->size) < 0)
-		log_warn("audit log %s: cannot remove a partial line: %s", log->path, strerror(errno));
+		log_warn("audit log %s: cannot remove a partial line: %s", log->path,
+			 strerror(errno));
 	return w < 0 ? -errno : -EIO;
 }
 
@@ -57,7 +58,8 @@ static int integrity_json(struct canon_buf *b, int64_t seq, const char *prev, co
 	char head[96];
 	int r;
 
-	snprintf(head, sizeof(head), "{\"format_version\":%d,\"sequence\":%" PRId64 ",\"prev_hash\":",
+	snprintf(head, sizeof(head),
+		 "{\"format_version\":%d,\"sequence\":%" PRId64 ",\"prev_hash\":",
 		 AUDIT_FORMAT_VERSION, seq);
 	r = canon_buf_put(b, head, strlen(head));
 	if (r == 0)
@@ -73,7 +75,7 @@ static int integrity_json(struct canon_buf *b, int64_t seq, const char *prev, co
 static int build_line(struct audit_log *log, const struct canon_value *root, bool new_chain,
 		      struct canon_buf *line, int64_t *seq, char hash[CHAIN_HASH_MAX])
 {
-	struct canon_buf payload = { 0 }, meta = { 0 };
+	struct canon_buf payload = {0}, meta = {0};
 	const char *prev = new_chain ? "" : log->hash;
 	int r;
 
@@ -97,7 +99,7 @@ static int build_line(struct audit_log *log, const struct canon_value *root, boo
 
 int log_append_locked(struct audit_log *log, const char *json, size_t len, bool new_chain)
 {
-	struct canon_buf line = { 0 };
+	struct canon_buf line = {0};
 	struct canon_doc *doc;
 	char hash[CHAIN_HASH_MAX];
 	int64_t seq = 0;

@@ -21,7 +21,7 @@ struct audit_log {
 	int sync_ms;
 	int64_t last_sync_ms;
 	bool dirty;
-	int64_t seq;               /* last written sequence, -1 before the first entry */
+	int64_t seq;		   /* last written sequence, -1 before the first entry */
 	char hash[CHAIN_HASH_MAX]; /* its entry_hash */
 };
 

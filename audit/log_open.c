@@ -90,8 +90,8 @@ static int event_head(struct canon_buf *b, const char *type)
 		 u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
 		 u[15]);
 	timestamp(ts, sizeof(ts));
-	snprintf(head, sizeof(head), "{\"id\":\"%s\",\"timestamp\":\"%s\",\"type\":\"%s\",\"fields\":{",
-		 id, ts, type);
+	snprintf(head, sizeof(head),
+		 "{\"id\":\"%s\",\"timestamp\":\"%s\",\"type\":\"%s\",\"fields\":{", id, ts, type);
 	return canon_buf_put(b, head, strlen(head));
 }
 
@@ -107,7 +107,7 @@ static int put_kv_string(struct canon_buf *b, const char *key, const char *val, 
 int log_write_boundary(struct audit_log *log, const char *reason_code, const char *reason,
 		       const int64_t *prior_seq, const char *prior_hash, const char *archived_to)
 {
-	struct canon_buf b = { 0 };
+	struct canon_buf b = {0};
 	char fp[7 + 33], tmp[96];
 	int r = event_head(&b, "integrity_chain_rotated");
 
@@ -240,10 +240,11 @@ static void torn_describe(struct torn_tail *t, const char *buf, size_t n)
 	memcpy(t->prefix, buf, t->prefix_len);
 }
 
-/* Bytes after the last newline: an entry that only lacks its "\n" keeps it, anything else is cut. */
+/* Bytes after the last newline: an entry that only lacks its "\n" keeps it, anything else is cut.
+ */
 static int cut_torn_tail(struct audit_log *log, struct torn_tail *t)
 {
-	struct audit_entry e = { 0 };
+	struct audit_entry e = {0};
 	off_t start;
 	char last, *buf;
 	int r;
@@ -258,8 +259,8 @@ static int cut_torn_tail(struct audit_log *log, struct torn_tail *t)
 		return r;
 	t->offset = start;
 	t->len = log->size - start;
-	r = read_range(log->fd, start, t->len > (off_t)AUDIT_MAX_LINE ? start + AUDIT_MAX_LINE
-								       : log->size, &buf);
+	r = read_range(log->fd, start,
+		       t->len > (off_t)AUDIT_MAX_LINE ? start + AUDIT_MAX_LINE : log->size, &buf);
 	if (r < 0)
 		return r;
 	if (t->len <= (off_t)AUDIT_MAX_LINE && line_verifies(log, buf, (size_t)t->len, &e)) {
@@ -285,7 +286,7 @@ static int cut_torn_tail(struct audit_log *log, struct torn_tail *t)
 
 static int record_torn(struct audit_log *log, const struct torn_tail *t)
 {
-	struct canon_buf b = { 0 };
+	struct canon_buf b = {0};
 	char tmp[128];
 	int r = event_head(&b, "audit_log_torn_tail");
 
@@ -313,7 +314,7 @@ static int record_torn(struct audit_log *log, const struct torn_tail *t)
 /* Continues from the last entry of fd (this log or its newest backup). */
 static int resume_from(struct audit_log *log, int fd, off_t size, const char *archived_to)
 {
-	struct audit_entry e = { 0 };
+	struct audit_entry e = {0};
 	char *line = NULL;
 	size_t len = 0;
 	int r = last_line(fd, size, &line, &len);
@@ -338,10 +339,11 @@ static int resume_from(struct audit_log *log, int fd, off_t size, const char *ar
 		return r;
 	}
 	if (r == -ENOENT)
-		return log_write_boundary(log, "size_rotation", "continuing after rotation",
-					  NULL, NULL, archived_to);
+		return log_write_boundary(log, "size_rotation", "continuing after rotation", NULL,
+					  NULL, archived_to);
 	log_warn("audit log %s: the last entry%s does not verify under this key; starting a new "
-		 "chain", log->path, archived_to ? " of the newest backup" : "");
+		 "chain",
+		 log->path, archived_to ? " of the newest backup" : "");
 	r = log_write_boundary(log, "resume_unverified", "last entry did not verify on open",
 			       e.has_integrity ? &e.sequence : NULL,
 			       e.has_integrity ? e.entry_hash : NULL, archived_to);
@@ -390,7 +392,7 @@ static int log_init(struct audit_log *log, const char *path, const struct audit_
 int audit_log_open(struct audit_log **out, const char *path, const struct audit_key *key,
 		   enum audit_alg alg, const struct audit_log_opts *opts)
 {
-	struct torn_tail torn = { 0 };
+	struct torn_tail torn = {0};
 	struct audit_log *log;
 	int r;
 

@@ -47,7 +47,8 @@ static int backup_indexes(const char *dir, const char *base, long **out, size_t 
 		long idx;
 
 		if (strncmp(de->d_name, base, blen) != 0 || de->d_name[blen] != '.' ||
-		    !de->d_name[blen + 1] || de->d_name[blen + 1] == '-' || de->d_name[blen + 1] == '+')
+		    !de->d_name[blen + 1] || de->d_name[blen + 1] == '-' ||
+		    de->d_name[blen + 1] == '+')
 			continue;
 		idx = strtol(de->d_name + blen + 1, &end, 10);
 		if (*end || idx < 0)
@@ -137,8 +138,8 @@ static int64_t next_seq(const struct vstate *v)
 /* A line that does not parse: a tolerated torn tail, or the first broken sequence. */
 static bool check_parse_error(struct vstate *v, int r, const struct canon_error *err, bool *stop)
 {
-	bool torn = v->last_file && v->at_eof && !v->had_newline && r == -EINVAL &&
-		    err->unexpected_end;
+	bool torn =
+	    v->last_file && v->at_eof && !v->had_newline && r == -EINVAL && err->unexpected_end;
 
 	if (torn && v->opts->tolerate_truncation) {
 		v->res->truncated_tail = true;
@@ -180,14 +181,15 @@ static bool check_rotation_boundary(struct vstate *v, const struct audit_entry *
 			    ", the summary names another",
 			    v->expected_seq - 1);
 	if (!hash || hash->kind != CANON_STRING || strcmp(hash->str, v->expected_prev) != 0)
-		return fail(v, 0, "rotation boundary: prior chain's last entry_hash does not match");
+		return fail(v, 0,
+			    "rotation boundary: prior chain's last entry_hash does not match");
 	return true;
 }
 
 static bool check_links(struct vstate *v, const struct audit_entry *e)
 {
-	bool boundary = strcmp(e->type, "integrity_chain_rotated") == 0 && e->sequence == 0 &&
-			e->prev_len == 0;
+	bool boundary =
+	    strcmp(e->type, "integrity_chain_rotated") == 0 && e->sequence == 0 && e->prev_len == 0;
 
 	if (boundary)
 		return check_rotation_boundary(v, e);
@@ -257,7 +259,7 @@ static bool before_start(struct vstate *v, int r, const struct audit_entry *e)
 /* Checks one non-blank line; false once the chain is broken (res filled in). */
 static bool check_line(struct vstate *v, const char *line, size_t len, bool *stop)
 {
-	struct canon_error err = { 0 };
+	struct canon_error err = {0};
 	struct audit_entry e;
 	int r = len > AUDIT_MAX_LINE ? -E2BIG : entry_parse(line, len, &e, &err);
 	bool ok = true;
@@ -283,7 +285,8 @@ static bool check_line(struct vstate *v, const char *line, size_t len, bool *sto
 	}
 	ok = seed(v, &e) && check_links(v, &e);
 	if (ok && !entry_hash_ok(&e, v->key, v->alg))
-		ok = fail(v, e.sequence, "hash mismatch (entry modified, or wrong key or algorithm)");
+		ok = fail(v, e.sequence,
+			  "hash mismatch (entry modified, or wrong key or algorithm)");
 	if (ok)
 		record(v, &e);
 out:
@@ -351,7 +354,7 @@ static int verify_files(struct vstate *v, char **files, size_t n, bool base_exis
 int audit_verify(const char *path, const struct audit_key *key, enum audit_alg alg,
 		 const struct audit_verify_opts *opts, struct audit_verify_result *res)
 {
-	struct vstate v = { .key = key, .alg = alg, .opts = opts, .res = res, .file = path };
+	struct vstate v = {.key = key, .alg = alg, .opts = opts, .res = res, .file = path};
 	char **files = NULL;
 	size_t n = 0;
 	bool base_exists = false;

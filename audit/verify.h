@@ -9,9 +9,9 @@
 #include "chain.h"
 
 struct audit_verify_opts {
-	bool tolerate_unsigned;   /* skip lines without "integrity" */
+	bool tolerate_unsigned;	  /* skip lines without "integrity" */
 	bool tolerate_truncation; /* accept a final line with no newline that is incomplete JSON */
-	int64_t from_sequence;    /* start at this sequence; -1: from the visible origin */
+	int64_t from_sequence;	  /* start at this sequence; -1: from the visible origin */
 };
 
 struct audit_verify_result {
@@ -30,11 +30,13 @@ struct audit_verify_result {
 	char truncated_loc[PATH_MAX + 24];
 };
 
-/* Runs the verification; 0 with res->ok telling the outcome, or -errno if the log cannot be read. */
+/* Runs the verification; 0 with res->ok telling the outcome, or -errno if the log cannot be read.
+ */
 int audit_verify(const char *path, const struct audit_key *key, enum audit_alg alg,
 		 const struct audit_verify_opts *opts, struct audit_verify_result *res);
 
-/* The rotation set oldest first (LOG.N .. LOG.1, LOG); -ENOENT if none, -ENODATA if a backup is missing. */
+/* The rotation set oldest first (LOG.N .. LOG.1, LOG); -ENOENT if none, -ENODATA if a backup is
+ * missing. */
 int audit_rotation_set(const char *path, char ***files, size_t *n, bool *base_exists);
 void audit_rotation_set_free(char **files, size_t n);
 

@@ -24,27 +24,28 @@ static const struct {
 	size_t str;  /* offset of the const char * it sets, or 0 */
 	size_t flag; /* offset of the bool it sets, or 0 */
 } audit_opts[] = {
-	{ "--key-file", offsetof(struct audit_args, key_file), 0 },
-	{ "--key-env", offsetof(struct audit_args, key_env), 0 },
-	{ "--algorithm", offsetof(struct audit_args, algorithm), 0 },
-	{ "--reason", offsetof(struct audit_args, reason), 0 },
-	{ "--from-sequence", offsetof(struct audit_args, from_sequence), 0 },
-	{ "--max-size-mb", offsetof(struct audit_args, max_size_mb), 0 },
-	{ "--max-backups", offsetof(struct audit_args, max_backups), 0 },
-	{ "--tolerate-unsigned", 0, offsetof(struct audit_args, tolerate_unsigned) },
-	{ "--tolerate-truncation", 0, offsetof(struct audit_args, tolerate_truncation) },
+    {"--key-file", offsetof(struct audit_args, key_file), 0},
+    {"--key-env", offsetof(struct audit_args, key_env), 0},
+    {"--algorithm", offsetof(struct audit_args, algorithm), 0},
+    {"--reason", offsetof(struct audit_args, reason), 0},
+    {"--from-sequence", offsetof(struct audit_args, from_sequence), 0},
+    {"--max-size-mb", offsetof(struct audit_args, max_size_mb), 0},
+    {"--max-backups", offsetof(struct audit_args, max_backups), 0},
+    {"--tolerate-unsigned", 0, offsetof(struct audit_args, tolerate_unsigned)},
+    {"--tolerate-truncation", 0, offsetof(struct audit_args, tolerate_truncation)},
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: agentsh audit verify LOG --key-file K [--key-env VAR] [--algorithm "
-		"hmac-sha256|hmac-sha512]\n"
-		"                            [--tolerate-unsigned] [--tolerate-truncation] "
-		"[--from-sequence N]\n"
-		"       agentsh audit chain status LOG [--key-file K | --key-env VAR] "
-		"[--algorithm A]\n"
-		"       agentsh audit chain reset LOG --key-file K [--algorithm A] [--reason TEXT]\n");
+	fprintf(
+	    out,
+	    "usage: agentsh audit verify LOG --key-file K [--key-env VAR] [--algorithm "
+	    "hmac-sha256|hmac-sha512]\n"
+	    "                            [--tolerate-unsigned] [--tolerate-truncation] "
+	    "[--from-sequence N]\n"
+	    "       agentsh audit chain status LOG [--key-file K | --key-env VAR] "
+	    "[--algorithm A]\n"
+	    "       agentsh audit chain reset LOG --key-file K [--algorithm A] [--reason TEXT]\n");
 }
 
 /* Matches "--name value" and "--name=value"; returns how many argv slots it used, or 0. */
@@ -112,7 +113,8 @@ static int load_key(struct audit_args *a)
 	}
 	r = audit_key_load(a->key_file, a->key_env, &a->key);
 	if (r == -EKEYREJECTED)
-		log_error("audit: the key from %s is shorter than %d bytes", src, AUDIT_MIN_KEY_LEN);
+		log_error("audit: the key from %s is shorter than %d bytes", src,
+			  AUDIT_MIN_KEY_LEN);
 	else if (r == -EINVAL)
 		log_error("audit: the key from %s is empty or not set", src);
 	else if (r < 0)
@@ -159,9 +161,9 @@ static void print_summary(const struct audit_args *a, const struct audit_verify_
 
 static int audit_verify_cmd(struct audit_args *a)
 {
-	struct audit_verify_opts o = { .tolerate_unsigned = a->tolerate_unsigned,
-				       .tolerate_truncation = a->tolerate_truncation,
-				       .from_sequence = -1 };
+	struct audit_verify_opts o = {.tolerate_unsigned = a->tolerate_unsigned,
+				      .tolerate_truncation = a->tolerate_truncation,
+				      .from_sequence = -1};
 	struct audit_verify_result *res;
 	int r;
 
@@ -177,8 +179,8 @@ static int audit_verify_cmd(struct audit_args *a)
 		log_errno(r, "audit: cannot read %s", a->log);
 		r = 2;
 	} else if (!res->ok) {
-		log_error("audit log broken at sequence %" PRId64 " (%s:%ld): %s", res->bad_sequence,
-			  res->file, res->line, res->reason);
+		log_error("audit log broken at sequence %" PRId64 " (%s:%ld): %s",
+			  res->bad_sequence, res->file, res->line, res->reason);
 		printf("FAILED: sequence %" PRId64 " (%s:%ld): %s\n", res->bad_sequence, res->file,
 		       res->line, res->reason);
 		printf("verified %ld entries before the break\n", res->entries);
@@ -268,7 +270,7 @@ static int audit_status_cmd(struct audit_args *a)
 
 static int open_log(struct audit_args *a, struct audit_log **log)
 {
-	struct audit_log_opts o = { 0 };
+	struct audit_log_opts o = {0};
 	int64_t v;
 	int r;
 
@@ -339,7 +341,7 @@ static int audit_append_cmd(struct audit_args *a)
 
 int cmd_audit(int argc, char **argv, const struct cli_globals *g)
 {
-	struct audit_args a = { 0 };
+	struct audit_args a = {0};
 	int skip, rc;
 	const char *sub = argc > 1 ? argv[1] : "";
 	bool chain = strcmp(sub, "chain") == 0;

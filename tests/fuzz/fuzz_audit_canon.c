@@ -8,12 +8,13 @@
 
 static void check_fixed_point(const struct canon_value *root)
 {
-	struct canon_buf once = { 0 }, twice = { 0 };
+	struct canon_buf once = {0}, twice = {0};
 	struct canon_doc *again;
 
 	if (canon_encode(root, &once) < 0)
 		return;
-	/* Canonical output must parse and encode to itself, or verify would disagree with append. */
+	/* Canonical output must parse and encode to itself, or verify would disagree with append.
+	 */
 	if (canon_parse(once.p, once.len, &again, NULL) != 0)
 		__builtin_trap();
 	if (canon_encode(canon_root(again), &twice) < 0 || twice.len != once.len ||

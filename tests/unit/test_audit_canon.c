@@ -24,7 +24,7 @@ static int canon_of(const char *in, size_t len, struct canon_buf *out)
 
 static void expect_canon_len(const char *in, size_t len, const char *want)
 {
-	struct canon_buf out = { 0 };
+	struct canon_buf out = {0};
 
 	assert_int_equal(canon_of(in, len, &out), 0);
 	if (strcmp(out.p, want) != 0)
@@ -94,20 +94,24 @@ static void test_surrogates(void **state)
 	expect_canon("{\"s\":\"\\ud83d\\ude00\"}", "{\"s\":\"\xf0\x9f\x98\x80\"}");
 	expect_canon("{\"s\":\"\\ud800x\"}", "{\"s\":\"\xef\xbf\xbdx\"}");
 	expect_canon("{\"s\":\"\\udc00\"}", "{\"s\":\"\xef\xbf\xbd\"}");
-	expect_canon("{\"s\":\"\\ud800\\u0041\"}", "{\"s\":\"\xef\xbf\xbd" "A\"}");
+	expect_canon("{\"s\":\"\\ud800\\u0041\"}", "{\"s\":\"\xef\xbf\xbd"
+						   "A\"}");
 	expect_canon("{\"s\":\"\\ud800\\ud800\\udc00\"}",
 		     "{\"s\":\"\xef\xbf\xbd\xf0\x90\x80\x80\"}");
 }
 
 static void test_invalid_utf8_becomes_replacement_char(void **state)
 {
-	static const char in[] = "{\"k\":\"a\xff" "b\xc3\",\"o\":\"\xc0\x80\",\"s\":\"\xed\xa0\x80\","
-				 "\"t\":\"\xe2\x82\",\"u\":\"\xf4\x90\x80\x80\",\"v\":\"\xf0\x9f\x98\"}";
+	static const char in[] =
+	    "{\"k\":\"a\xff"
+	    "b\xc3\",\"o\":\"\xc0\x80\",\"s\":\"\xed\xa0\x80\","
+	    "\"t\":\"\xe2\x82\",\"u\":\"\xf4\x90\x80\x80\",\"v\":\"\xf0\x9f\x98\"}";
 	static const char want[] =
-		"{\"k\":\"a\xef\xbf\xbd" "b\xef\xbf\xbd\",\"o\":\"\xef\xbf\xbd\xef\xbf\xbd\","
-		"\"s\":\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\",\"t\":\"\xef\xbf\xbd\xef\xbf\xbd\","
-		"\"u\":\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\","
-		"\"v\":\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"}";
+	    "{\"k\":\"a\xef\xbf\xbd"
+	    "b\xef\xbf\xbd\",\"o\":\"\xef\xbf\xbd\xef\xbf\xbd\","
+	    "\"s\":\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\",\"t\":\"\xef\xbf\xbd\xef\xbf\xbd\","
+	    "\"u\":\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\","
+	    "\"v\":\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"}";
 
 	expect_canon(in, want);
 	expect_canon("{\"\xff\":1,\"a\":2}", "{\"a\":2,\"\xef\xbf\xbd\":1}");
@@ -128,13 +132,31 @@ static void test_duplicate_key_keeps_last_value(void **state)
 static void test_rejects_invalid_json(void **state)
 {
 	static const char *const bad[] = {
-		"{\"a\":01}",    "{\"a\":1,}",       "[1,]",        "{\"a\":.5}",
-		"{\"a\":1.e3}",  "{\"a\":+1}",       "{'a':1}",     "{\"a\":tru }",
-		"{\"a\":\"\\u12G4\"}", "{\"a\":\"tab\there\"}", "{\"a\":NaN}", "{\"a\":1}x",
-		"{\"a\" 1}",     "{\"a\":\"\\x\"}",  "{a:1}",       "{\"a\":1}}",
-		"",              "   ",              "{\"a\":-}x",  "{\"a\":1e}",
-		"{\"a\":Infinity}", "{\"a\":[1 2]}", "{,}",         "{\"a\":1 \"b\":2}",
-		"\xef\xbb\xbf{}",
+	    "{\"a\":01}",
+	    "{\"a\":1,}",
+	    "[1,]",
+	    "{\"a\":.5}",
+	    "{\"a\":1.e3}",
+	    "{\"a\":+1}",
+	    "{'a':1}",
+	    "{\"a\":tru }",
+	    "{\"a\":\"\\u12G4\"}",
+	    "{\"a\":\"tab\there\"}",
+	    "{\"a\":NaN}",
+	    "{\"a\":1}x",
+	    "{\"a\" 1}",
+	    "{\"a\":\"\\x\"}",
+	    "{a:1}",
+	    "{\"a\":1}}",
+	    "",
+	    "   ",
+	    "{\"a\":-}x",
+	    "{\"a\":1e}",
+	    "{\"a\":Infinity}",
+	    "{\"a\":[1 2]}",
+	    "{,}",
+	    "{\"a\":1 \"b\":2}",
+	    "\xef\xbb\xbf{}",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
@@ -144,9 +166,10 @@ static void test_rejects_invalid_json(void **state)
 static void test_torn_input_is_unexpected_end(void **state)
 {
 	static const char *const torn[] = {
-		"{",          "{\"a\"",      "{\"a\":",    "{\"a\":\"b",   "{\"a\":1",
-		"{\"a\":tr",  "{\"a\":[1,",  "{\"a\":-",   "{\"a\":1.",    "{\"a\":\"\\u12",
-		"{\"a\":\"\\", "{\"a\":{\"b\":nul", "{\"a\":1e+",
+	    "{",	  "{\"a\"",	    "{\"a\":",	   "{\"a\":\"b",
+	    "{\"a\":1",	  "{\"a\":tr",	    "{\"a\":[1,",  "{\"a\":-",
+	    "{\"a\":1.",  "{\"a\":\"\\u12", "{\"a\":\"\\", "{\"a\":{\"b\":nul",
+	    "{\"a\":1e+",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(torn); i++)
@@ -175,17 +198,17 @@ static void test_encode_object_inserts_at_sorted_position(void **state)
 {
 	static const char raw[] = "{\"format_version\":2}";
 	static const char *const cases[][2] = {
-		{ "{\"type\":\"x\",\"id\":\"1\",\"integrity\":{\"old\":1}}",
-		  "{\"id\":\"1\",\"integrity\":{\"format_version\":2},\"type\":\"x\"}" },
-		{ "{}", "{\"integrity\":{\"format_version\":2}}" },
-		{ "{\"a\":1}", "{\"a\":1,\"integrity\":{\"format_version\":2}}" },
-		{ "{\"z\":1}", "{\"integrity\":{\"format_version\":2},\"z\":1}" },
-		{ "{\"integrityx\":1,\"integ\":2}",
-		  "{\"integ\":2,\"integrity\":{\"format_version\":2},\"integrityx\":1}" },
+	    {"{\"type\":\"x\",\"id\":\"1\",\"integrity\":{\"old\":1}}",
+	     "{\"id\":\"1\",\"integrity\":{\"format_version\":2},\"type\":\"x\"}"},
+	    {"{}", "{\"integrity\":{\"format_version\":2}}"},
+	    {"{\"a\":1}", "{\"a\":1,\"integrity\":{\"format_version\":2}}"},
+	    {"{\"z\":1}", "{\"integrity\":{\"format_version\":2},\"z\":1}"},
+	    {"{\"integrityx\":1,\"integ\":2}",
+	     "{\"integ\":2,\"integrity\":{\"format_version\":2},\"integrityx\":1}"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct canon_buf out = { 0 };
+		struct canon_buf out = {0};
 		struct canon_doc *doc;
 
 		assert_int_equal(canon_parse(cases[i][0], strlen(cases[i][0]), &doc, NULL), 0);
@@ -223,19 +246,19 @@ static void test_get_and_int64(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keys_sorted_at_every_level),
-		cmocka_unit_test(test_numbers_copied_as_written),
-		cmocka_unit_test(test_literals_and_whitespace),
-		cmocka_unit_test(test_string_escapes_like_go),
-		cmocka_unit_test(test_surrogates),
-		cmocka_unit_test(test_invalid_utf8_becomes_replacement_char),
-		cmocka_unit_test(test_embedded_nul_via_escape_round_trips),
-		cmocka_unit_test(test_duplicate_key_keeps_last_value),
-		cmocka_unit_test(test_rejects_invalid_json),
-		cmocka_unit_test(test_torn_input_is_unexpected_end),
-		cmocka_unit_test(test_depth_is_bounded),
-		cmocka_unit_test(test_encode_object_inserts_at_sorted_position),
-		cmocka_unit_test(test_get_and_int64),
+	    cmocka_unit_test(test_keys_sorted_at_every_level),
+	    cmocka_unit_test(test_numbers_copied_as_written),
+	    cmocka_unit_test(test_literals_and_whitespace),
+	    cmocka_unit_test(test_string_escapes_like_go),
+	    cmocka_unit_test(test_surrogates),
+	    cmocka_unit_test(test_invalid_utf8_becomes_replacement_char),
+	    cmocka_unit_test(test_embedded_nul_via_escape_round_trips),
+	    cmocka_unit_test(test_duplicate_key_keeps_last_value),
+	    cmocka_unit_test(test_rejects_invalid_json),
+	    cmocka_unit_test(test_torn_input_is_unexpected_end),
+	    cmocka_unit_test(test_depth_is_bounded),
+	    cmocka_unit_test(test_encode_object_inserts_at_sorted_position),
+	    cmocka_unit_test(test_get_and_int64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

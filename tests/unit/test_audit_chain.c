@@ -15,12 +15,12 @@ static unsigned char key32[] = "0123456789abcdef0123456789abcdef";
 static void expect_hash(enum audit_alg alg, int64_t seq, const char *prev, const char *payload,
 			const char *want)
 {
-	struct audit_key k = { .bytes = key32, .len = 32 };
+	struct audit_key k = {.bytes = key32, .len = 32};
 	char hex[CHAIN_HASH_MAX];
 
-	assert_int_equal(chain_entry_hash(&k, alg, 2, seq, prev, strlen(prev), payload,
-					  strlen(payload), hex),
-			 0);
+	assert_int_equal(
+	    chain_entry_hash(&k, alg, 2, seq, prev, strlen(prev), payload, strlen(payload), hex),
+	    0);
 	assert_string_equal(hex, want);
 	assert_true(chain_hash_equal(hex, want, strlen(want)));
 }
@@ -42,12 +42,14 @@ static void test_entry_hash_vectors(void **state)
 static void test_key_longer_than_block_is_hashed_like_hmac(void **state)
 {
 	unsigned char big[200];
-	struct audit_key k = { .bytes = big, .len = sizeof(big) };
+	struct audit_key k = {.bytes = big, .len = sizeof(big)};
 	char hex[CHAIN_HASH_MAX];
 
 	memset(big, 'K', sizeof(big));
-	assert_int_equal(chain_entry_hash(&k, AUDIT_ALG_HMAC_SHA256, 2, 1, "p", 1, "{}", 2, hex), 0);
-	assert_string_equal(hex, "a8ef16eac54fc8cdf6f66e6c84ce4bd971f058bb27cab46a60ab94e667990ac5");
+	assert_int_equal(chain_entry_hash(&k, AUDIT_ALG_HMAC_SHA256, 2, 1, "p", 1, "{}", 2, hex),
+			 0);
+	assert_string_equal(hex,
+			    "a8ef16eac54fc8cdf6f66e6c84ce4bd971f058bb27cab46a60ab94e667990ac5");
 }
 
 static void test_hash_equal_rejects_prefix_and_case(void **state)
@@ -59,7 +61,7 @@ static void test_hash_equal_rejects_prefix_and_case(void **state)
 
 static void test_fingerprint(void **state)
 {
-	struct audit_key k = { .bytes = key32, .len = 32 };
+	struct audit_key k = {.bytes = key32, .len = 32};
 	char fp[40];
 
 	chain_key_fingerprint(&k, fp);
@@ -133,14 +135,14 @@ static void test_algorithm_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_entry_hash_vectors),
-		cmocka_unit_test(test_key_longer_than_block_is_hashed_like_hmac),
-		cmocka_unit_test(test_hash_equal_rejects_prefix_and_case),
-		cmocka_unit_test(test_fingerprint),
-		cmocka_unit_test(test_key_file_is_trimmed_raw_text),
-		cmocka_unit_test(test_short_or_missing_keys_rejected),
-		cmocka_unit_test(test_env_key_used_as_is),
-		cmocka_unit_test(test_algorithm_names),
+	    cmocka_unit_test(test_entry_hash_vectors),
+	    cmocka_unit_test(test_key_longer_than_block_is_hashed_like_hmac),
+	    cmocka_unit_test(test_hash_equal_rejects_prefix_and_case),
+	    cmocka_unit_test(test_fingerprint),
+	    cmocka_unit_test(test_key_file_is_trimmed_raw_text),
+	    cmocka_unit_test(test_short_or_missing_keys_rejected),
+	    cmocka_unit_test(test_env_key_used_as_is),
+	    cmocka_unit_test(test_algorithm_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

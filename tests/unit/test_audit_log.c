@@ -1,4 +1,5 @@
-/* The chained writer and the verifier together: restart, torn tails, rotation, threads, tampering. */
+/* The chained writer and the verifier together: restart, torn tails, rotation, threads, tampering.
+ */
 #include "compat.h"
 
 #include <pthread.h>
@@ -15,7 +16,7 @@
 #include "audit/verify.h"
 
 static unsigned char keybytes[] = "0123456789abcdef0123456789abcdef";
-static struct audit_key key = { .bytes = keybytes, .len = 32 };
+static struct audit_key key = {.bytes = keybytes, .len = 32};
 static char dir[64], logpath[128];
 
 static int setup(void **state)
@@ -47,7 +48,8 @@ static void append_n(struct audit_log *log, int from, int n)
 	char ev[128];
 
 	for (int i = from; i < from + n; i++) {
-		snprintf(ev, sizeof(ev), "{\"type\":\"ptrace_execve\",\"pid\":%d,\"argv\":[\"x\"]}", i);
+		snprintf(ev, sizeof(ev), "{\"type\":\"ptrace_execve\",\"pid\":%d,\"argv\":[\"x\"]}",
+			 i);
 		assert_int_equal(audit_log_append(log, ev), 0);
 	}
 }
@@ -81,7 +83,7 @@ static void spit(const char *path, const char *buf, size_t len)
 
 static void verify(struct audit_verify_result *res, bool tolerate_trunc)
 {
-	struct audit_verify_opts o = { .tolerate_truncation = tolerate_trunc, .from_sequence = -1 };
+	struct audit_verify_opts o = {.tolerate_truncation = tolerate_trunc, .from_sequence = -1};
 
 	assert_int_equal(audit_verify(logpath, &key, AUDIT_ALG_HMAC_SHA256, &o, res), 0);
 }
@@ -92,8 +94,8 @@ static void expect_ok(long entries)
 
 	verify(&res, false);
 	if (!res.ok)
-		print_error("unexpected break: seq %lld line %ld: %s\n", (long long)res.bad_sequence,
-			    res.line, res.reason);
+		print_error("unexpected break: seq %lld line %ld: %s\n",
+			    (long long)res.bad_sequence, res.line, res.reason);
 	assert_true(res.ok);
 	assert_int_equal(res.entries, entries);
 }
@@ -118,7 +120,8 @@ static void test_written_line_is_canonical_with_integrity_in_place(void **state)
 	size_t len;
 	char *text;
 
-	assert_int_equal(audit_log_append(log, " { \"z\" : 1.0, \"type\":\"t\", \"a\":\"<\" } "), 0);
+	assert_int_equal(audit_log_append(log, " { \"z\" : 1.0, \"type\":\"t\", \"a\":\"<\" } "),
+			 0);
 	audit_log_close(log);
 	assert_int_equal(chain_entry_hash(&key, AUDIT_ALG_HMAC_SHA256, 2, 0, "", 0, payload,
 					  strlen(payload), hash),
@@ -153,7 +156,8 @@ static void test_second_writer_is_refused(void **state)
 {
 	struct audit_log *log = open_log(NULL), *other;
 
-	assert_int_equal(audit_log_open(&other, logpath, &key, AUDIT_ALG_HMAC_SHA256, NULL), -EBUSY);
+	assert_int_equal(audit_log_open(&other, logpath, &key, AUDIT_ALG_HMAC_SHA256, NULL),
+			 -EBUSY);
 	audit_log_close(log);
 }
 
@@ -204,7 +208,7 @@ static void test_tail_missing_only_its_newline_is_kept(void **state)
 
 static void test_size_rotation_starts_new_chain_linked_to_old(void **state)
 {
-	struct audit_log_opts o = { .max_size_mb = 1, .max_backups = 2 };
+	struct audit_log_opts o = {.max_size_mb = 1, .max_backups = 2};
 	struct audit_log *log = open_log(&o);
 	struct audit_verify_result res;
 	char *ev = malloc(200000), path[160];
@@ -262,7 +266,7 @@ static void test_concurrent_appends_form_one_chain(void **state)
 	void *ret;
 
 	for (int i = 0; i < 4; i++) {
-		args[i] = (struct thread_arg){ log, i };
+		args[i] = (struct thread_arg){log, i};
 		assert_int_equal(pthread_create(&t[i], NULL, writer, &args[i]), 0);
 	}
 	for (int i = 0; i < 4; i++) {
@@ -350,8 +354,8 @@ static void test_wrong_key_breaks_at_first_entry(void **state)
 	struct audit_log *log = open_log(NULL);
 	struct audit_verify_result res;
 	unsigned char other[] = "ffffffffffffffffffffffffffffffff";
-	struct audit_key k2 = { .bytes = other, .len = 32 };
-	struct audit_verify_opts o = { .from_sequence = -1 };
+	struct audit_key k2 = {.bytes = other, .len = 32};
+	struct audit_verify_opts o = {.from_sequence = -1};
 
 	append_n(log, 0, 2);
 	audit_log_close(log);
@@ -381,7 +385,7 @@ static void test_from_sequence(void **state)
 {
 	struct audit_log *log = open_log(NULL);
 	struct audit_verify_result res;
-	struct audit_verify_opts o = { .from_sequence = 3 };
+	struct audit_verify_opts o = {.from_sequence = 3};
 
 	append_n(log, 0, 6);
 	audit_log_close(log);
@@ -399,18 +403,18 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_written_line_is_canonical_with_integrity_in_place),
-		T(test_reopen_continues_the_chain),
-		T(test_second_writer_is_refused),
-		T(test_torn_tail_is_cut_and_recorded),
-		T(test_tail_missing_only_its_newline_is_kept),
-		T(test_size_rotation_starts_new_chain_linked_to_old),
-		T(test_concurrent_appends_form_one_chain),
-		T(test_bad_input_does_not_advance_chain),
-		T(test_tampering_names_first_bad_sequence),
-		T(test_wrong_key_breaks_at_first_entry),
-		T(test_reset_chain_links_to_prior_chain),
-		T(test_from_sequence),
+	    T(test_written_line_is_canonical_with_integrity_in_place),
+	    T(test_reopen_continues_the_chain),
+	    T(test_second_writer_is_refused),
+	    T(test_torn_tail_is_cut_and_recorded),
+	    T(test_tail_missing_only_its_newline_is_kept),
+	    T(test_size_rotation_starts_new_chain_linked_to_old),
+	    T(test_concurrent_appends_form_one_chain),
+	    T(test_bad_input_does_not_advance_chain),
+	    T(test_tampering_names_first_bad_sequence),
+	    T(test_wrong_key_breaks_at_first_entry),
+	    T(test_reset_chain_links_to_prior_chain),
+	    T(test_from_sequence),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
