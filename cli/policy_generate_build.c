@@ -4,6 +4,7 @@
 #include "report_events.h"
 #include "report_md.h"
 
+#include <signal.h>
 #include <stdio.h>
 
 static void key2(char *buf, size_t len, const char *a, const char *b)
@@ -149,16 +150,25 @@ static void collect_unix(struct pgen *p, const cJSON *ev, bool blocked)
 			it->bits |= 1ul << i;
 }
 
-static void collect_signal(struct pgen *p, const cJSON *ev, bool blocked)
+/* "SIGTERM" for 15; the recorded text when it is not a number. */
+static void signal_name(const cJSON *ev, char *buf, size_t len)
 {
 	const char *sig = report_ev_str(ev, "signal");
-	const char *rel = report_ev_str(ev, "target_relation");
-	char num[32], key[128];
+	long n = report_ev_num(ev, "signal", 0);
+	const char *abbrev = n > 0 && n < 65 ? sigabbrev_np((int)n) : NULL;
 
-	if (!sig) {
-		snprintf(num, sizeof(num), "%ld", report_ev_num(ev, "signal", 0));
-		sig = num;
-	}
+	if (abbrev)
+		snprintf(buf, len, "SIG%s", abbrev);
+	else
+		snprintf(buf, len, "%s", sig ? sig : "0");
+}
+
+static void collect_signal(struct pgen *p, const cJSON *ev, bool blocked)
+{
+	const char *rel = report_ev_str(ev, "target_relation");
+	char sig[64], key[128];
+
+	signal_name(ev, sig, sizeof(sig));
 	key2(key, sizeof(key), sig, rel ? rel : "");
 	tally_bump(blocked ? &p->blocked_signals : &p->signals, key, blocked);
 }

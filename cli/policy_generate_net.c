@@ -132,6 +132,8 @@ static void emit_signal_rules(FILE *out, const struct tally *t, const char *pref
 		fprintf(out, "]\n");
 		if (rel && rel[1])
 			fprintf(out, "    target:\n      type: %s\n", rel + 1);
+		else /* the event did not say; session covers the traced process tree */
+			fprintf(out, "    target:\n      type: session  # target relation not recorded\n");
 		fprintf(out, "    decision: allow\n");
 	}
 }

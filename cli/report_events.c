@@ -216,9 +216,12 @@ void report_ev_describe(const cJSON *ev, char *buf, size_t len)
 			 port);
 		return;
 	case REPORT_CAT_SIGNAL:
-		snprintf(buf, len, "signal %s to pid %ld (%s)", report_ev_str(ev, "signal") ?: "?",
+		snprintf(args, sizeof(args), "%ld", report_ev_num(ev, "signal", 0));
+		snprintf(buf, len, "signal %s to pid %ld%s%s%s", report_ev_str(ev, "signal") ?: args,
 			 report_ev_num(ev, "target_pid", 0),
-			 report_ev_str(ev, "target_relation") ?: "?");
+			 report_ev_str(ev, "target_relation") ? " (" : "",
+			 report_ev_str(ev, "target_relation") ?: "",
+			 report_ev_str(ev, "target_relation") ? ")" : "");
 		return;
 	default:
 		snprintf(buf, len, "%s %s", op ? op : report_ev_str(ev, "type") ?: "event",
