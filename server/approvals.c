@@ -22,7 +22,8 @@ void approvals_add(struct server *srv, struct exec_run *run, const char *id, cJS
 		cJSON_Delete(event);
 		return;
 	}
-	snprintf(a->id, sizeof(a->id), "%s", id);
+	srv_new_id("appr-", a->id, sizeof(a->id));
+	snprintf(a->wrap_id, sizeof(a->wrap_id), "%s", id);
 	snprintf(a->session_id, sizeof(a->session_id), "%s", jstr(event, "session_id"));
 	snprintf(a->command_id, sizeof(a->command_id), "%s", jstr(event, "command_id"));
 	a->event = event;
@@ -73,20 +74,22 @@ int approvals_resolve(struct server *srv, const char *id, const char *decision,
 	const char *d = decision_norm(decision);
 	struct approval *a;
 	cJSON *line;
-	char *text;
-	int r;
+	char *text = NULL;
+	int r = -ENOENT;
 
 	if (!d)
 		return -EINVAL;
-	line = cJSON_CreateObject();
-	cJSON_AddStringToObject(line, "id", id);
-	cJSON_AddStringToObject(line, "decision", d);
-	cJSON_AddStringToObject(line, "reason", reason ? reason : "");
-	text = cJSON_PrintUnformatted(line);
-	cJSON_Delete(line);
 	pthread_mutex_lock(&srv->lock);
 	a = unlink_locked(srv, id);
-	r = a ? exec_answer_approval(a->run, text) : -ENOENT;
+	if (a) {
+		line = cJSON_CreateObject();
+		cJSON_AddStringToObject(line, "id", a->wrap_id);
+		cJSON_AddStringToObject(line, "decision", d);
+		cJSON_AddStringToObject(line, "reason", reason ? reason : "");
+		text = cJSON_PrintUnformatted(line);
+		cJSON_Delete(line);
+		r = text ? exec_answer_approval(a->run, text) : -ENOMEM;
+	}
 	if (a) {
 		srv->m.hold_ms_total += srv_now_ms() - a->created_ms;
 		srv->m.approvals_allowed += d[0] == 'a';

@@ -201,7 +201,8 @@ static cJSON *guidance_build(const struct exec_outcome *o, const cJSON *blocked)
 {
 	cJSON *g = cJSON_CreateObject();
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(blocked, "policy");
-	const char *op = jstr(blocked, "operation");
+	const char *t = jstr(blocked, "type");
+	const char *op = t && strcmp(t, "ptrace_execve") == 0 ? "exec" : jstr(blocked, "operation");
 	char reason[1024] = "";
 
 	if (blocked)

@@ -37,7 +37,8 @@ struct session {
 };
 
 struct approval {
-	char id[64];
+	char id[64];      /* ours: unique across concurrent commands */
+	char wrap_id[64]; /* wrap's id, used in the answer line */
 	char session_id[SRV_ID_LEN], command_id[SRV_ID_LEN];
 	struct cJSON *event;
 	long long created_ms, expires_ms;
