@@ -177,11 +177,13 @@ static int rotate_locked(struct audit_log *log)
 
 	memcpy(hash, log->hash, sizeof(hash));
 	r = sync_policy(log, true);
-	log->fd = safe_close(log->fd);
-	if (r == 0)
+	if (r == 0) {
+		log->fd = safe_close(log->fd);
 		r = shift_backups(log->path, log->max_backups);
-	if (r == 0)
-		r = log_open_fd(log);
+		/* If the file was not moved, this reopens it and the chain simply goes on there. */
+		if (log_open_fd(log) < 0 && r == 0)
+			r = -EIO;
+	}
 	if (r < 0)
 		return log_errno(r, "audit log %s: rotation failed", log->path);
 	log_fsync_dir(log->path);
@@ -199,8 +201,16 @@ int audit_log_append_len(struct audit_log *log, const char *event_json, size_t l
 	if (len > AUDIT_MAX_LINE)
 		return -E2BIG;
 	pthread_mutex_lock(&log->mu);
-	if (log->fd >= 0 && log->size > 0 && log->size >= log->max_bytes)
+	if (log->fd >= 0 && log->size > 0 && log->size >= log->rotate_at) {
 		r = rotate_locked(log);
+		/* A failed rotation must not drop events: keep writing here, retry 1 MiB later. */
+		if (r < 0 && log->fd >= 0) {
+			log->rotate_at = log->size + (1 << 20);
+			r = 0;
+		} else if (r == 0) {
+			log->rotate_at = log->max_bytes;
+		}
+	}
 	if (r == 0)
 		r = log_append_locked(log, event_json, len, false);
 	pthread_mutex_unlock(&log->mu);

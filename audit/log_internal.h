@@ -17,6 +17,7 @@ struct audit_log {
 	struct audit_key key;
 	enum audit_alg alg;
 	off_t max_bytes;
+	off_t rotate_at; /* size that triggers the next rotation attempt */
 	int max_backups;
 	int sync_ms;
 	int64_t last_sync_ms;

@@ -377,6 +377,7 @@ static int log_init(struct audit_log *log, const char *path, const struct audit_
 	log->seq = -1;
 	log->alg = alg;
 	log->max_bytes = (off_t)mb * 1024 * 1024;
+	log->rotate_at = log->max_bytes;
 	log->max_backups = opts && opts->max_backups > 0 ? opts->max_backups : 3;
 	log->sync_ms = !opts || opts->sync_ms == 0 ? 200 : opts->sync_ms;
 	pthread_mutex_init(&log->mu, NULL);

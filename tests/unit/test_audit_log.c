@@ -240,6 +240,35 @@ static void test_size_rotation_starts_new_chain_linked_to_old(void **state)
 	assert_int_equal(res.entries, 13);
 }
 
+static void test_failed_rotation_keeps_writing(void **state)
+{
+	struct audit_log_opts o = {.max_size_mb = 1, .max_backups = 1};
+	struct audit_log *log = open_log(&o);
+	char *ev = malloc(200000), d1[160], d2[170];
+	int64_t seq;
+	char hash[CHAIN_HASH_MAX];
+
+	/* A non-empty directory where LOG.1 should go makes the rename fail. */
+	snprintf(d1, sizeof(d1), "%s.1", logpath);
+	snprintf(d2, sizeof(d2), "%s/x", d1);
+	assert_int_equal(mkdir(d1, 0700), 0);
+	assert_int_equal(mkdir(d2, 0700), 0);
+	for (int i = 0; i < 12; i++) {
+		int n = snprintf(ev, 200000, "{\"type\":\"big\",\"i\":%d,\"blob\":\"", i);
+
+		memset(ev + n, 'x', 150000);
+		memcpy(ev + n + 150000, "\"}", 3);
+		assert_int_equal(audit_log_append(log, ev), 0);
+	}
+	audit_log_state(log, &seq, hash, sizeof(hash));
+	assert_int_equal(seq, 11);
+	audit_log_close(log);
+	free(ev);
+	assert_int_equal(rmdir(d2), 0);
+	assert_int_equal(rmdir(d1), 0);
+	expect_ok(12);
+}
+
 struct thread_arg {
 	struct audit_log *log;
 	int id;
@@ -409,6 +438,7 @@ int main(void)
 	    T(test_torn_tail_is_cut_and_recorded),
 	    T(test_tail_missing_only_its_newline_is_kept),
 	    T(test_size_rotation_starts_new_chain_linked_to_old),
+	    T(test_failed_rotation_keeps_writing),
 	    T(test_concurrent_appends_form_one_chain),
 	    T(test_bad_input_does_not_advance_chain),
 	    T(test_tampering_names_first_bad_sequence),
