@@ -2,79 +2,28 @@
 #include "report_fetch.h"
 #include "report_events.h"
 #include "cli.h"
+#include "client.h"
 #include "log.h"
 
 #include <stdio.h>
 
-#include <curl/curl.h>
-
-#define REPORT_FETCH_MAX (256u << 20) /* refuse responses above 256 MiB */
-
-struct buf {
-	char *data;
-	size_t len;
-	bool too_big;
-};
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-	struct buf *b = ud;
-	size_t n = size * nmemb;
-	char *nd;
-
-	if (b->len + n > REPORT_FETCH_MAX) {
-		b->too_big = true;
-		return 0;
-	}
-	nd = realloc(b->data, b->len + n + 1);
-	if (!nd)
-		return 0;
-	memcpy(nd + b->len, ptr, n);
-	b->data = nd;
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
-}
-
-/* GET server + path; returns the HTTP status (>0) and the body, or -errno. */
+/* GET server + path; returns the HTTP status (>0) and the body, or -errno (logged). */
 static long http_get(const struct cli_globals *g, const char *path, char **body)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *hdr = NULL;
-	struct buf b = { 0 };
-	char url[2048], key[1024];
-	long status = 0;
-	CURLcode rc;
+	struct client_resp resp = { 0 };
+	int r = client_request(g, "GET", path, NULL, &resp);
+	long status = resp.status;
 
-	if (!c)
-		return -ENOMEM;
-	snprintf(url, sizeof(url), "%s%s", g->server, path);
-	if (g->api_key && *g->api_key) {
-		snprintf(key, sizeof(key), "X-API-Key: %s", g->api_key);
-		hdr = curl_slist_append(hdr, key);
+	if (r < 0) {
+		log_error("start a server with `agentsh server`, or point --server / AGENTSH_SERVER "
+			  "at one");
+		client_resp_free(&resp);
+		return r;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, g->client_timeout_ms > 0 ? g->client_timeout_ms : 30000L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	else if (b.too_big)
-		log_error("response from %s is larger than %u MiB", url, REPORT_FETCH_MAX >> 20);
-	else
-		log_error("cannot reach the agentsh server at %s: %s (start one with `agentsh server`, "
-			  "or set --server / AGENTSH_SERVER)", g->server, curl_easy_strerror(rc));
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK) {
-		free(b.data);
-		return -EIO;
-	}
-	*body = b.data ? b.data : strdup("");
-	return status;
+	*body = resp.body ? resp.body : strdup("");
+	resp.body = NULL;
+	client_resp_free(&resp);
+	return *body ? status : -ENOMEM;
 }
 
 /* GET and parse JSON; 0 or -errno (logged). */
