@@ -50,6 +50,7 @@ portfile=$(mktemp /tmp/agentsh-esc-port.XXXXXX)
 dirs_to_remove+=("$portfile")
 "$escdir/escape_listener" "$ESC_DENY_ADDR" "$ESC_ABSTRACT" >"$portfile" &
 pids_to_kill+=($!)
+disown
 for _ in $(seq 100); do [[ -s $portfile ]] && break; sleep 0.05; done
 ESC_DENY_PORT=$(head -n1 "$portfile")
 [[ $ESC_DENY_PORT =~ ^[0-9]+$ ]] || die "escape_listener did not start"
@@ -66,12 +67,13 @@ setup_fixture() {
 	printf '%s\n' "$ESC_SECRET" >"$root/protected/secret.txt"
 	printf 'victim-original\n' >"$root/protected/victim.txt"
 	ln "$root/protected/secret.txt" "$root/work/prelinked"
-	cp "$(command -v touch)" "$root/bin/denied"
-	cp "$(command -v true)" "$root/bin/allowed"
+	cp "$(type -P touch)" "$root/bin/denied"
+	cp "$(type -P true)" "$root/bin/allowed"
 	# A process outside the traced tree, in its own session and group.
 	setsid sleep 600 </dev/null >/dev/null 2>&1 &
 	export ESC_VICTIM_PID=$!
 	pids_to_kill+=("$ESC_VICTIM_PID")
+	disown
 }
 
 # --- 1. native -------------------------------------------------------------
