@@ -36,6 +36,6 @@ int main(int argc, char **argv)
 		sleep(1);
 	if (!got)
 		return 3;
-	printf("got %s\n", sigabbrev_np(got));
+	printf("got SIG%s\n", sigabbrev_np(got));
 	return 10 + got;
 }
