@@ -132,6 +132,11 @@ const char *policy_name(const struct policy *p)
 	return p->name ? p->name : "";
 }
 
+const char *policy_description(const struct policy *p)
+{
+	return p->description ? p->description : "";
+}
+
 void policy_free(struct policy *p)
 {
 	if (!p)

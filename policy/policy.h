@@ -109,6 +109,8 @@ int policy_find(const char *dir, const char *name, char *path, size_t pathlen);
 void policy_free(struct policy *p);
 
 const char *policy_name(const struct policy *p);
+/* The description, "" when none. */
+const char *policy_description(const struct policy *p);
 /* Calls fn once per warning (sections parsed but not enforced in this build). */
 void policy_for_each_warning(const struct policy *p, void (*fn)(void *ctx, const char *msg),
 			     void *ctx);
@@ -231,6 +233,35 @@ void policy_get_audit(const struct policy *p, struct policy_audit *out);
 
 /* Signal name/number ("TERM", "SIGTERM", "15") -> number; 0 if unknown. */
 int policy_signal_parse(const char *s);
+
+/*
+ * Signing (Ed25519, libsodium) and manifests: policy/sign.c. Functions return
+ * 0 or -errno with a message in err.
+ */
+/* Writes DIR/private.key.json (0600) and DIR/public.key.json; key_id = hex
+ * SHA-256 of the public key. expires_at: RFC 3339 or NULL (never). */
+int policy_keygen(const char *dir, const char *label, const char *expires_at, char key_id[65],
+		  char *err, size_t errlen);
+/* Writes the detached signature to output, or to POLICY.sig when NULL. */
+int policy_sign_file(const char *policy_path, const char *private_key_path, const char *output,
+		     const char *signer, char *err, size_t errlen);
+/* Verifies POLICY.sig against the trust store (a directory of public key
+ * JSON files). A world-writable trust store or key file, an unknown or
+ * expired key, or a bad signature is refused. */
+int policy_verify_signature(const char *policy_path, const char *trust_store_dir, char *err,
+			    size_t errlen);
+/* Same; strict=false tolerates world-writable files; key_id (may be NULL)
+ * receives the signing key. */
+int policy_verify_signature_ex(const char *policy_path, const char *trust_store_dir, bool strict,
+			       char key_id[65], char *err, size_t errlen);
+/* policies.signing at load: mode "enforce" -> <0 refuses; "warn" -> 1 with
+ * the warning in err; "off"/NULL -> 0. */
+int policy_signing_check(const char *policy_path, const char *trust_store_dir, const char *mode,
+			 char *err, size_t errlen);
+/* policies.manifest_path: "SHA256  NAME" lines (sha256sum format); the
+ * policy's basename must be listed with its hash. */
+int policy_verify_manifest(const char *manifest_path, const char *policy_path, char *err,
+			   size_t errlen);
 
 /* Static data the tracer needs to plan what to trace. */
 bool policy_has_signal_rules(const struct policy *p);
