@@ -90,6 +90,12 @@ static uint64_t a64_get_sp(const struct arch_regs *r)
 	return RC(r)->u.sp;
 }
 
+static void a64_prepare_inject(struct arch_regs *r, long nr)
+{
+	R(r)->u.regs[8] = (uint64_t)nr;
+	R(r)->nr = -1;
+}
+
 static const uint8_t a64_syscall_insn[] = { 0x01, 0x00, 0x00, 0xd4 }; /* svc #0 */
 
 static const struct arch_ops arch_aarch64 = {
@@ -105,6 +111,7 @@ static const struct arch_ops arch_aarch64 = {
 	.get_ip = a64_get_ip,
 	.set_ip = a64_set_ip,
 	.get_sp = a64_get_sp,
+	.prepare_inject = a64_prepare_inject,
 	.syscall_insn = a64_syscall_insn,
 	.syscall_insn_len = 4,
 };

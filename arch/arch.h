@@ -39,6 +39,9 @@ struct arch_ops {
 	uint64_t (*get_ip)(const struct arch_regs *r);
 	void (*set_ip)(struct arch_regs *r, uint64_t ip);
 	uint64_t (*get_sp)(const struct arch_regs *r);
+	/* Sets up registers so the syscall instruction at IP runs `nr` with no
+	 * syscall-restart fix-up of the interrupted call. */
+	void (*prepare_inject)(struct arch_regs *r, long nr);
 	/* The syscall instruction and its length, for injection. */
 	const uint8_t *syscall_insn;
 	int syscall_insn_len;

@@ -77,6 +77,14 @@ static uint64_t x86_get_sp(const struct arch_regs *r)
 	return RC(r)->rsp;
 }
 
+/* `syscall` takes the number from rax; orig_rax = -1 keeps the kernel from
+ * restarting an interrupted call over ours (arch/x86/kernel/signal.c). */
+static void x86_prepare_inject(struct arch_regs *r, long nr)
+{
+	R(r)->rax = (unsigned long long)nr;
+	R(r)->orig_rax = (unsigned long long)-1;
+}
+
 static const uint8_t x86_syscall_insn[] = { 0x0f, 0x05 };
 
 static const struct arch_ops arch_x86_64 = {
@@ -92,6 +100,7 @@ static const struct arch_ops arch_x86_64 = {
 	.get_ip = x86_get_ip,
 	.set_ip = x86_set_ip,
 	.get_sp = x86_get_sp,
+	.prepare_inject = x86_prepare_inject,
 	.syscall_insn = x86_syscall_insn,
 	.syscall_insn_len = 2,
 };

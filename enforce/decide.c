@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <limits.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 
 int enforce_new(const struct enforce_opts *o, struct policy *p, struct enforce **out)
 {
@@ -20,6 +23,7 @@ int enforce_new(const struct enforce_opts *o, struct policy *p, struct enforce *
 	e->o = *o;
 	e->p = p;
 	e->approver_fd = -1;
+	e->started = time(NULL);
 	if (enforce_approver_connect(e) < 0) {
 		free(e);
 		return -ECONNREFUSED;
@@ -86,6 +90,11 @@ static bool danger_integrity(const struct op *op, struct verdict *v)
 {
 	const char *n = op->name;
 
+	if (strcmp(n, "scratch-tamper") == 0) {
+		verdict_set(v, DECISION_DENY, "deny-scratch-tamper",
+			    "the tracer's scratch region cannot be unmapped or made writable");
+		return true;
+	}
 	if (strcmp(n, "io_uring_setup") == 0) {
 		verdict_set(v, DECISION_DENY, "deny-io-uring",
 			    "io_uring performs syscalls the tracer cannot see");
@@ -168,16 +177,62 @@ static void decide_signal(const struct enforce *e, const struct proc_info *pi,
 		verdict_set(v, DECISION_ALLOW, "default-allow-signals-in-tree", "%s", "");
 }
 
+/* A symlink chain the session cannot have planted: the link is root-owned,
+ * older than the tracer, in a directory only root can write. */
+static bool link_trusted(const char *link, time_t started)
+{
+	char dir[PATH_MAX];
+	struct stat st, dst;
+	char *slash;
+
+	if (lstat(link, &st) < 0 || !S_ISLNK(st.st_mode) || st.st_uid != 0 ||
+	    st.st_mtime >= started)
+		return false;
+	snprintf(dir, sizeof(dir), "%s", link);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return false;
+	*(slash == dir ? slash + 1 : slash) = 0;
+	return stat(dir, &dst) == 0 && dst.st_uid == 0 && !(dst.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/*
+ * Exec is decided on the canonical program; the name as typed also counts:
+ * an explicit deny of either name wins, and an allow of the typed name
+ * (sh -> dash, python3 -> python3.11) counts only for a trusted link.
+ */
+static void decide_exec(const struct enforce *e, const struct proc_info *pi, const struct op *op,
+			struct verdict *v)
+{
+	struct exec_query q = { .filename = op->p1.path,
+				.argv = (const char *const *)op->argv,
+				.argc = op->argc,
+				.depth = pi->depth };
+	struct verdict typed;
+	bool canon_default;
+
+	policy_decide_exec(e->p, &q, v);
+	if (!op->p2.path[0] || strcmp(op->p2.path, op->p1.path) == 0)
+		return;
+	q.filename = op->p2.path;
+	policy_decide_exec(e->p, &q, &typed);
+	canon_default = v->rule && strncmp(v->rule, "default-", 8) == 0;
+	if (typed.effective == DECISION_DENY && strncmp(typed.rule, "default-", 8) != 0) {
+		if (v->effective != DECISION_DENY)
+			*v = typed;
+		return;
+	}
+	if (canon_default && v->effective == DECISION_DENY && typed.effective != DECISION_DENY &&
+	    link_trusted(op->p2.path, e->started))
+		*v = typed;
+}
+
 static void decide_policy(const struct enforce *e, const struct proc_info *pi, const struct op *op,
 			  struct verdict *v)
 {
 	switch (op->kind) {
 	case OP_EXEC: {
-		struct exec_query q = { .filename = op->p1.path,
-					.argv = (const char *const *)op->argv,
-					.argc = op->argc,
-					.depth = pi->depth };
-		policy_decide_exec(e->p, &q, v);
+		decide_exec(e, pi, op, v);
 		if (op->truncated && v->effective != DECISION_DENY)
 			verdict_set(v, DECISION_DENY, "argv-truncated",
 				    "argv beyond %d args or %d bytes cannot be judged", OP_MAX_ARGC,

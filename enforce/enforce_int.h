@@ -3,6 +3,8 @@
 
 #include "enforce.h"
 
+#include <time.h>
+
 struct enforce {
 	struct enforce_opts o;
 	struct policy *p;
@@ -10,6 +12,7 @@ struct enforce {
 	uint64_t next_approval;
 	char abuf[8192];
 	size_t alen;
+	time_t started;
 };
 
 int enforce_approver_connect(struct enforce *e);

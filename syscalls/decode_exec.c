@@ -89,6 +89,11 @@ int dec_exec(const struct sc_ctx *c, struct op *op)
 	}
 	op->npaths = 1;
 	op->flags = (uint64_t)flags;
+	/* The name as typed, final symlink kept (p2 is not a second path here):
+	 * policies name commands as users type them (sh, python3). */
+	if (fs_resolve(c->tid, c->tgid, op->p1.dirfd, op->p1.raw, false, flags & AT_EMPTY_PATH,
+		       op->p2.path, sizeof(op->p2.path)))
+		snprintf(op->p2.path, sizeof(op->p2.path), "%s", op->p1.path);
 	r = read_argv(c, op, c->args[argv_idx]);
 	if (r) {
 		op->err_what = "argv";

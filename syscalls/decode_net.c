@@ -30,6 +30,8 @@ static int read_sockaddr(const struct sc_ctx *c, struct op *op, uint64_t addr, u
 		return op->err = r;
 	}
 	op->sockaddr_ptr = addr;
+	memcpy(op->sa_raw, buf, (size_t)len);
+	op->sa_len = (uint32_t)len;
 	r = sockaddr_decode(buf, (size_t)len, op);
 	if (r)
 		return 0; /* the kernel rejects it too */
@@ -89,6 +91,7 @@ int dec_sendmsg(const struct sc_ctx *c, struct op *op)
 
 	op->net_op = "sendto";
 	op->flags = c->args[2];
+	op->msg_ptr = c->args[1];
 	if (r) {
 		op->err_what = "msghdr";
 		return op->err = r;

@@ -76,3 +76,54 @@ int dec_danger(const struct sc_ctx *c, struct op *op)
 	}
 	return 0;
 }
+
+static uint64_t guard_base, guard_len;
+
+void syscalls_set_guard(uint64_t base, uint64_t len)
+{
+	guard_base = base;
+	guard_len = len;
+}
+
+static bool touches_guard(uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr + len;
+
+	if (!guard_len)
+		return false;
+	if (end < addr)
+		return true;
+	return addr < guard_base + guard_len && end > guard_base;
+}
+
+#ifndef MAP_FIXED
+#define MAP_FIXED 0x10
+#endif
+#ifndef MREMAP_FIXED
+#define MREMAP_FIXED 2
+#endif
+
+/* Memory calls are only an op when they would touch the scratch region. */
+int dec_memguard(const struct sc_ctx *c, struct op *op)
+{
+	const char *n = op->sc->name;
+	const uint64_t *a = c->args;
+	bool hit;
+
+	if (strcmp(n, "mmap") == 0)
+		hit = (a[3] & MAP_FIXED) && touches_guard(a[0], a[1]);
+	else if (strcmp(n, "mremap") == 0)
+		hit = touches_guard(a[0], a[1]) ||
+		      ((a[3] & MREMAP_FIXED) && touches_guard(a[4], a[2]));
+	else if (strcmp(n, "shmat") == 0)
+		hit = a[1] && touches_guard(a[1] & ~4095ull, 1ull << 40); /* size unknown */
+	else
+		hit = touches_guard(a[0] & ~4095ull, a[1] + (a[0] & 4095));
+	if (!hit)
+		return 0;
+	op->kind = OP_DANGER;
+	op->flags = a[0];
+	op->arg1 = a[1];
+	op->name = "scratch-tamper";
+	return 0;
+}

@@ -64,6 +64,9 @@ struct op {
 	int msg_index;          /* sendmmsg: which message */
 	uint64_t sockaddr_ptr;  /* tracee address of the sockaddr (for rewriting) */
 	int sockaddr_arg;       /* argument index holding it (-1: inside a msghdr) */
+	uint8_t sa_raw[128];    /* the sockaddr as read (what gets pinned) */
+	uint32_t sa_len;
+	uint64_t msg_ptr;       /* sendmsg: the msghdr's address */
 
 	/* OP_SIGNAL */
 	int sig;

@@ -17,6 +17,7 @@ enum syscall_flags {
 	SF_CREAT = 1 << 5,        /* creat(): O_CREAT|O_WRONLY|O_TRUNC */
 	SF_THREAD = 1 << 6,       /* signal aimed at a thread */
 	SF_ARG_FILTER = 1 << 7,   /* only some argument values are traced (prctl) */
+	SF_MEM_GUARD = 1 << 8,    /* traced only near the scratch window */
 };
 
 /* What a decoder may read of the stopped tracee. */
@@ -38,6 +39,9 @@ struct syscall_def {
 	unsigned sf;
 };
 
+/* The guard window decoders check (set by the tracer). */
+void syscalls_set_guard(uint64_t base, uint64_t len);
+
 /* Fills the per-ABI number tables from libseccomp. Call once. 0 or -errno. */
 int syscalls_init(void);
 /* The semantics of syscall `nr` in `abi`, NULL when we do not decode it. */
@@ -50,7 +54,7 @@ int syscalls_decode(const struct syscall_def *sc, const struct sc_ctx *c, struct
 
 #define X_DECODERS(X)                                                                              \
 	X(exec) X(open) X(path) X(by_handle) X(socket) X(sockaddr) X(listen) X(sendto) X(sendmsg)  \
-	X(sendmmsg) X(socketcall) X(signal) X(process) X(danger)
+	X(sendmmsg) X(socketcall) X(signal) X(process) X(danger) X(memguard)
 #define X(d) int dec_##d(const struct sc_ctx *c, struct op *op);
 X_DECODERS(X)
 #undef X

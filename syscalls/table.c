@@ -94,6 +94,8 @@ void op_reset(struct op *op)
 	op->msg_index = 0;
 	op->sockaddr_ptr = 0;
 	op->sockaddr_arg = -1;
+	op->sa_len = 0;
+	op->msg_ptr = 0;
 	op->sig = 0;
 	op->target_pid = op->target_tid = 0;
 	op->target_group = false;

@@ -5,6 +5,7 @@
 #include "fs/trash.h"
 #include "syscalls/mem.h"
 #include "syscalls/syscalls.h"
+#include "scratch.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -87,8 +88,12 @@ static int redirect_file(struct tracer *t, struct tracee *tr, const struct op *o
 	r = arch_host->get_regs(tr->tid, &regs);
 	if (r)
 		return r;
+	/* In the scratch slot, pinned like any checked path; on the stack only
+	 * where there is no scratch region. */
+	at = scratch_put(tr, SCRATCH_OFF_PATH1, d->v.redirect_path, strlen(d->v.redirect_path) + 1);
 	sp = arch_host->get_sp(&regs) - 4096;
-	at = push_to_stack(tr->tid, &sp, d->v.redirect_path, strlen(d->v.redirect_path) + 1);
+	if (!at)
+		at = push_to_stack(tr->tid, &sp, d->v.redirect_path, strlen(d->v.redirect_path) + 1);
 	if (!at)
 		return -EFAULT;
 	arch_host->set_arg(&regs, abi, op->sc->path, at);

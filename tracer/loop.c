@@ -6,6 +6,7 @@
 #include "compat.h"
 #include "tracer_int.h"
 #include "log.h"
+#include "scratch.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -40,6 +41,9 @@ static struct tracee *child_announced(struct tracer *t, struct tracee *parent, p
 	if (!c && !(c = tracee_add(t->tt, tid)))
 		return NULL;
 	c->is_thread = thread;
+	scratch_mm_unref(c->mm);
+	c->mm = parent->pending_clone_flags & CLONE_VM ? scratch_mm_ref(parent->mm)
+						       : scratch_mm_fork(parent->mm);
 	c->tgid = thread ? parent->tgid : tid;
 	c->ppid = thread ? parent->ppid : parent->tgid;
 	c->depth = parent->depth;
@@ -56,8 +60,10 @@ static void on_fork_event(struct tracer *t, struct tracee *tr, int event)
 {
 	unsigned long msg = 0;
 
-	if (event != PTRACE_EVENT_CLONE)
-		tr->pending_clone_flags &= ~(uint64_t)CLONE_THREAD;
+	if (event == PTRACE_EVENT_FORK)
+		tr->pending_clone_flags = 0;
+	else if (event == PTRACE_EVENT_VFORK)
+		tr->pending_clone_flags = CLONE_VM | CLONE_VFORK;
 	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0, &msg) == 0 && msg)
 		child_announced(t, tr, (pid_t)msg);
 	tr->pending_clone_flags = 0;
@@ -75,13 +81,21 @@ static void on_exec_event(struct tracer *t, struct tracee *tr)
 		struct tracee *old = tracee_find(t->tt, (pid_t)former);
 		if (old) {
 			tr->depth = old->depth;
-			tracee_remove(t->tt, (pid_t)former);
+			tracer_drop(t, old);
 		}
 	}
 	tr->depth++;
 	tr->is_thread = false;
 	tr->tgid = tr->tid;
-	resume(t, tr, 0);
+	/* A new address space: map its scratch region before any of it runs. */
+	scratch_release_slot(tr);
+	scratch_mm_unref(tr->mm);
+	tr->mm = scratch_mm_new();
+	if (scratch_map(tr) < 0)
+		log_warn("pid %d: cannot map the scratch region: its checked calls will be denied",
+			 tr->tid);
+	resume(t, tr, tr->pending_resume_sig);
+	tr->pending_resume_sig = 0;
 }
 
 static bool is_group_stop_sig(int sig)
@@ -110,7 +124,18 @@ static void on_tracee_exit(struct tracer *t, pid_t tid, int status)
 		t->root_done = true;
 		t->root_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	}
-	tracee_remove(t->tt, tid);
+	struct tracee *tr = tracee_find(t->tt, tid);
+	if (tr)
+		tracer_drop(t, tr);
+}
+
+void tracer_drop(struct tracer *t, struct tracee *tr)
+{
+	if (tr->state == TS_HELD)
+		t->nheld--;
+	scratch_release_slot(tr);
+	scratch_mm_unref(tr->mm);
+	tracee_remove(t->tt, tr->tid);
 }
 
 /* A stop from a tid we have not been told about: a new child whose

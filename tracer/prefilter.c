@@ -8,6 +8,9 @@
 #include "tracer.h"
 #include "log.h"
 #include "syscalls/syscalls.h"
+#include "scratch.h"
+
+#include <sys/mman.h>
 
 #include <seccomp.h>
 #include <sys/prctl.h>
@@ -65,6 +68,38 @@ static int add_prctl(scmp_filter_ctx ctx, int nr)
 	return 0;
 }
 
+/* Memory calls stop only near the scratch window (see scratch.h): an address
+ * in the window, or a length that could reach it from below. */
+static int add_memguard(scmp_filter_ctx ctx, const char *name, int nr)
+{
+	const scmp_datum_t win = SCRATCH_WINDOW, mask = SCRATCH_WINDOW_MASK;
+	const scmp_datum_t big = SCRATCH_GUARD_LEN;
+	int r = 0;
+
+	if (strcmp(name, "shmat") == 0)
+		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A1(SCMP_CMP_NE, 0));
+	if (strcmp(name, "mmap") == 0) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 2,
+				     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_FIXED, MAP_FIXED),
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, mask, win));
+		if (!r)
+			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 2,
+					     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_FIXED, MAP_FIXED),
+					     SCMP_A1(SCMP_CMP_GE, big));
+		return r;
+	}
+	r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, mask, win));
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A1(SCMP_CMP_GE, big));
+	if (!r && strcmp(name, "mremap") == 0) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A2(SCMP_CMP_GE, big));
+		if (!r)
+			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
+					     SCMP_A4(SCMP_CMP_MASKED_EQ, mask, win));
+	}
+	return r;
+}
+
 int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 {
 	struct prefilter *pf = calloc(1, sizeof(*pf));
@@ -92,6 +127,8 @@ int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 			continue;
 		if (defs[i].sf & SF_ARG_FILTER)
 			r = add_prctl(pf->ctx, nr);
+		else if (defs[i].sf & SF_MEM_GUARD)
+			r = add_memguard(pf->ctx, defs[i].name, nr);
 		else
 			r = seccomp_rule_add(pf->ctx, SCMP_ACT_TRACE(0), nr, 0);
 		if (r == -EDOM || r == -EFAULT)

@@ -184,6 +184,22 @@ static void hold(struct tracer *t, struct tracee *tr, const struct decision_out 
 static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op,
 		  const struct decision_out *d)
 {
+	/* What may proceed runs on the arguments we checked, not on memory
+	 * another thread can still change. */
+	if ((d->action == ACT_ALLOW || d->action == ACT_HOLD) && tracer_pin(t, tr, op) < 0) {
+		struct proc_info pi;
+		struct verdict v = d->v;
+
+		proc_info_of(tr, &pi);
+		v.decision = v.effective = DECISION_DENY;
+		v.rule = "unpinnable-argument";
+		snprintf(v.message, sizeof(v.message),
+			 "the checked arguments could not be pinned in the tracee");
+		enforce_record(t->enf, &pi, op, &v, NULL);
+		tracer_fail_syscall(t, tr, at_seccomp, -EACCES);
+		tracer_resume(t, tr, 0);
+		return;
+	}
 	switch (d->action) {
 	case ACT_DENY:
 		tracer_fail_syscall(t, tr, at_seccomp, -d->err);

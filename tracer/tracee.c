@@ -49,6 +49,7 @@ struct tracee *tracee_add(struct tracee_table *tt, pid_t tid)
 		return NULL;
 	t->tid = t->tgid = tid;
 	t->depth = -1;
+	t->slot = -1;
 	t->hnext = tt->b[bucket(tid)];
 	tt->b[bucket(tid)] = t;
 	tt->n++;

@@ -3,6 +3,7 @@
 #include "tracer_int.h"
 #include "log.h"
 #include "syscalls/syscalls.h"
+#include "scratch.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -41,6 +42,7 @@ int tracer_new(const struct tracer_opts *o, struct enforce *enf, struct tracer *
 	t->self_pid = getpid();
 	t->tt = tracee_table_new();
 	r = t->tt ? syscalls_init() : -ENOMEM;
+	syscalls_set_guard(SCRATCH_BASE, SCRATCH_SIZE);
 	if (!r && o->seccomp_prefilter)
 		r = prefilter_build(o, &t->pf);
 	if (r) {
@@ -51,11 +53,19 @@ int tracer_new(const struct tracer_opts *o, struct enforce *enf, struct tracer *
 	return 0;
 }
 
+static void drop_mm(struct tracee *tr, void *ctx)
+{
+	scratch_mm_unref(tr->mm);
+	tr->mm = NULL;
+}
+
 void tracer_free(struct tracer *t)
 {
 	if (!t)
 		return;
 	op_reset(&t->op);
+	if (t->tt)
+		tracee_foreach(t->tt, drop_mm, NULL);
 	tracee_table_free(t->tt);
 	prefilter_free(t->pf);
 	safe_close(t->sigfd);
@@ -175,6 +185,7 @@ static int seize_child(struct tracer *t, pid_t pid)
 	tr = tracee_add(t->tt, pid);
 	if (!tr)
 		return -ENOMEM;
+	tr->mm = scratch_mm_new();
 	t->root_pid = pid;
 	kill(pid, SIGCONT);
 	return 0;

@@ -12,6 +12,7 @@
 struct policy;
 struct tracer;
 struct enforce;
+struct scratch_mm;
 
 /* sandbox.ptrace.* (compat.md §2) plus wrap's own options. */
 struct tracer_opts {
@@ -60,6 +61,8 @@ struct tracee {
 	bool hold_at_seccomp;
 	uint64_t hold_id;     /* approval being waited for */
 	int64_t hold_deadline_ms;
+	struct scratch_mm *mm; /* the address space's scratch region (shared by threads) */
+	int slot;             /* this thread's slot in it, -1 none */
 	struct tracee *hnext; /* hash chain */
 };
 

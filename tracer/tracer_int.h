@@ -36,6 +36,13 @@ void tracer_on_approvals(struct tracer *t);
 void tracer_check_deadlines(struct tracer *t);
 int64_t tracer_next_deadline(struct tracer *t);
 int64_t tracer_now_ms(void);
+/* tracer/pin.c: copies an allowed call's checked arguments into the scratch
+ * region and points the call there. 0 or -errno (then the call is denied). */
+int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op);
+/* Drops a tracee and what it holds (slot, address space reference). */
+void tracer_drop(struct tracer *t, struct tracee *tr);
+/* tracer/inject.c: runs syscall nr in the stopped tracee; its return or -errno. */
+int64_t tracer_inject_syscall(struct tracee *tr, long nr, const uint64_t args[6]);
 /* tracer/actions.c: verdicts that change what the syscall does. */
 void tracer_soft_delete(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op,
 			const struct decision_out *d);

@@ -1,0 +1,226 @@
+/*
+ * Pinning an allowed call's checked arguments (design.md §3): the canonical
+ * path, argv or sockaddr is copied into the thread's scratch slot and the
+ * syscall pointed there, and opens become openat2 with
+ * RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS so a symlink swapped in after
+ * our check fails the call instead of redirecting it. One stop, no race.
+ */
+#include "compat.h"
+#include "tracer_int.h"
+#include "log.h"
+#include "scratch.h"
+#include "syscalls/mem.h"
+#include "syscalls/syscalls.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <seccomp.h>
+#include <sys/socket.h>
+
+/* open(2) ignores unknown flag bits; openat2 refuses them (fs/open.c
+ * build_open_flags): keep only what the kernel knows. */
+#define VALID_OPEN_FLAGS                                                                           \
+	(O_RDONLY | O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |         \
+	 O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW |      \
+	 O_NOATIME | O_CLOEXEC | O_PATH | O_TMPFILE | __O_SYNC)
+
+#ifndef __O_SYNC
+#define __O_SYNC 04000000
+#endif
+
+struct pin {
+	struct tracee *tr;
+	struct arch_regs regs;
+	enum abi abi;
+};
+
+static long openat2_nr(enum abi abi)
+{
+	static long nr[ABI_COUNT];
+
+	if (!nr[abi])
+		nr[abi] = seccomp_syscall_resolve_name_arch(arch_scmp_token(abi), "openat2");
+	return nr[abi];
+}
+
+static int put_path(struct pin *p, size_t off, const char *path, int arg)
+{
+	uint64_t at = scratch_put(p->tr, off, path, strlen(path) + 1);
+
+	if (!at)
+		return -ENOMEM;
+	arch_host->set_arg(&p->regs, p->abi, arg, at);
+	return 0;
+}
+
+/* Magic links (/proc/PID/fd/N of a pipe) cannot pass RESOLVE_NO_MAGICLINKS:
+ * those keep their name pinned but resolve as before. */
+static bool needs_magic(const char *path)
+{
+	return strncmp(path, "/proc/", 6) == 0;
+}
+
+static int pin_open(struct pin *p, const struct op *op)
+{
+	const struct syscall_def *sc = op->sc;
+	struct open_how how = { 0 };
+	uint64_t at;
+	int path_arg = sc->path;
+	int flags = op->open_flags & VALID_OPEN_FLAGS;
+
+	if (needs_magic(op->p1.path) && !op->open_how) {
+		if (sc->dirfd >= 0)
+			arch_host->set_arg(&p->regs, p->abi, sc->dirfd, (uint64_t)AT_FDCWD);
+		return put_path(p, SCRATCH_OFF_PATH1, op->p1.path, path_arg);
+	}
+	how.flags = (uint64_t)(unsigned)flags;
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		uint64_t mode_arg = sc->sf & SF_CREAT ? 1 : (sc->dirfd >= 0 ? 3 : 2);
+		how.mode = arch_host->get_arg(&p->regs, p->abi, (int)mode_arg) & 07777;
+	}
+	if (op->open_how) {
+		struct open_how orig = { 0 };
+		size_t n = arch_host->get_arg(&p->regs, p->abi, 3);
+
+		if (n > sizeof(orig))
+			n = sizeof(orig);
+		if (mem_read(p->tr->tid, arch_host->get_arg(&p->regs, p->abi, 2), &orig, n) == 0) {
+			how.mode = orig.mode;
+			how.resolve = orig.resolve;
+		}
+	}
+	how.resolve |= RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	how.resolve &= ~(uint64_t)(RESOLVE_IN_ROOT | RESOLVE_BENEATH);
+	if (needs_magic(op->p1.path))
+		how.resolve &= ~(uint64_t)(RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	at = scratch_put(p->tr, SCRATCH_OFF_HOW, &how, sizeof(how));
+	if (!at || put_path(p, SCRATCH_OFF_PATH1, op->p1.path, 1))
+		return -ENOMEM;
+	arch_host->set_nr(&p->regs, openat2_nr(p->abi));
+	arch_host->set_arg(&p->regs, p->abi, 0, (uint64_t)AT_FDCWD);
+	arch_host->set_arg(&p->regs, p->abi, 2, at);
+	arch_host->set_arg(&p->regs, p->abi, 3, sizeof(how));
+	return 0;
+}
+
+static int pin_paths(struct pin *p, const struct op *op)
+{
+	const struct syscall_def *sc = op->sc;
+	int r = 0;
+
+	/* AT_EMPTY_PATH names the fd, not a string: nothing to pin. */
+	if (op->npaths >= 1 && op->p1.raw[0] && sc->path >= 0)
+		r = put_path(p, SCRATCH_OFF_PATH1, op->p1.path, sc->path);
+	if (!r && op->npaths >= 2 && op->p2.raw[0] && sc->path2 >= 0)
+		r = put_path(p, SCRATCH_OFF_PATH2, op->p2.path, sc->path2);
+	return r;
+}
+
+static int pin_argv(struct pin *p, const struct op *op, int argv_arg)
+{
+	uint64_t ptrs[OP_MAX_ARGC + 1];
+	size_t off = SCRATCH_OFF_ARGV;
+	int ws = arch_abi_wordsize(p->abi);
+	uint64_t at;
+
+	for (int i = 0; i < op->argc; i++) {
+		size_t n = strlen(op->argv[i]) + 1;
+		ptrs[i] = scratch_put(p->tr, off, op->argv[i], n);
+		if (!ptrs[i])
+			return -ENOMEM;
+		off += n;
+	}
+	ptrs[op->argc] = 0;
+	off = (off + 7) & ~(size_t)7;
+	if (ws != 8)
+		return -ENOTSUP;
+	at = scratch_put(p->tr, off, ptrs, (size_t)(op->argc + 1) * sizeof(uint64_t));
+	if (!at)
+		return -ENOMEM;
+	arch_host->set_arg(&p->regs, p->abi, argv_arg, at);
+	return 0;
+}
+
+static int pin_exec(struct pin *p, const struct op *op)
+{
+	bool at = op->sc->dirfd >= 0;
+	int r = 0;
+
+	if (op->p1.raw[0])
+		r = put_path(p, SCRATCH_OFF_PATH1, op->p1.path, at ? 1 : 0);
+	if (!r && at && op->p1.raw[0])
+		arch_host->set_arg(&p->regs, p->abi, 0, (uint64_t)AT_FDCWD);
+	return r ? r : pin_argv(p, op, at ? 2 : 1);
+}
+
+static int pin_sockaddr(struct pin *p, const struct op *op)
+{
+	uint64_t sa;
+
+	if (!op->sa_len)
+		return 0;
+	sa = scratch_put(p->tr, SCRATCH_OFF_SOCKADDR, op->sa_raw, op->sa_len);
+	if (!sa)
+		return -ENOMEM;
+	if (op->sockaddr_arg >= 0 && strcmp(op->name, "sendmsg") != 0) {
+		arch_host->set_arg(&p->regs, p->abi, op->sockaddr_arg, sa);
+		return 0;
+	}
+	if (op->msg_ptr) {
+		struct msghdr m;
+		uint64_t at;
+
+		if (mem_read(p->tr->tid, op->msg_ptr, &m, sizeof(m)) < 0)
+			return -EFAULT;
+		m.msg_name = (void *)(uintptr_t)sa;
+		m.msg_namelen = op->sa_len;
+		at = scratch_put(p->tr, SCRATCH_OFF_MSG, &m, sizeof(m));
+		if (!at)
+			return -ENOMEM;
+		arch_host->set_arg(&p->regs, p->abi, 1, at);
+		return 0;
+	}
+	return -ENOTSUP; /* sendmmsg: handled by the caller message by message */
+}
+
+static bool has_memory_args(const struct op *op)
+{
+	switch (op->kind) {
+	case OP_FILE:
+	case OP_EXEC:
+		return true;
+	case OP_NET:
+	case OP_UNIX:
+		return op->sa_len > 0;
+	default:
+		return false;
+	}
+}
+
+int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
+{
+	struct pin p = { .tr = tr, .abi = tr->cur_abi };
+	int r;
+
+	if (!has_memory_args(op))
+		return 0;
+	/* The root's first exec is our own code: nothing else shares its memory. */
+	if (tr->depth < 0)
+		return 0;
+	if (!scratch_mm_mapped(tr->mm) || arch_abi_wordsize(p.abi) != 8)
+		return -ENOTSUP;
+	r = arch_host->get_regs(tr->tid, &p.regs);
+	if (r)
+		return r;
+	if (op->kind == OP_FILE && strstr(op->sc->name, "open") && op->sc->decode == dec_open)
+		r = pin_open(&p, op);
+	else if (op->kind == OP_FILE)
+		r = pin_paths(&p, op);
+	else if (op->kind == OP_EXEC)
+		r = pin_exec(&p, op);
+	else
+		r = pin_sockaddr(&p, op);
+	if (r)
+		return r;
+	return arch_host->set_regs(tr->tid, &p.regs);
+}

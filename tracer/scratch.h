@@ -1,0 +1,47 @@
+/* The per-process read-only scratch region that pins checked arguments. */
+#ifndef AGENTSH_SCRATCH_H
+#define AGENTSH_SCRATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tracee;
+
+/*
+ * The guard window is 1 GiB, aligned, so the prefilter can spot an address
+ * in it with one masked compare; the region sits in its middle, so a range
+ * that starts below the window needs a length of at least SCRATCH_GUARD_LEN
+ * to reach it (the prefilter traps those lengths too).
+ */
+#define SCRATCH_WINDOW 0x3f0000000000ull
+#define SCRATCH_WINDOW_MASK (~((1ull << 30) - 1))
+#define SCRATCH_GUARD_LEN (1ull << 29)
+#define SCRATCH_BASE (SCRATCH_WINDOW + SCRATCH_GUARD_LEN)
+#define SCRATCH_SLOT_SIZE (96u * 1024u) /* exec: filename + 64 KiB argv + pointers */
+#define SCRATCH_SLOTS 512
+#define SCRATCH_SIZE ((uint64_t)SCRATCH_SLOT_SIZE * SCRATCH_SLOTS)
+
+/* Slot layout. */
+#define SCRATCH_OFF_PATH1 0
+#define SCRATCH_OFF_PATH2 4096
+#define SCRATCH_OFF_HOW 8192
+#define SCRATCH_OFF_SOCKADDR 8448
+#define SCRATCH_OFF_MSG 8704
+#define SCRATCH_OFF_ARGV 16384
+
+struct scratch_mm;
+
+struct scratch_mm *scratch_mm_new(void);
+struct scratch_mm *scratch_mm_ref(struct scratch_mm *mm);
+struct scratch_mm *scratch_mm_fork(const struct scratch_mm *parent);
+void scratch_mm_unref(struct scratch_mm *mm);
+bool scratch_mm_mapped(const struct scratch_mm *mm);
+
+int scratch_map(struct tracee *tr);
+uint64_t scratch_put(struct tracee *tr, size_t off, const void *data, size_t len);
+void scratch_release_slot(struct tracee *tr);
+/* Does [addr, addr+len) touch the region? */
+bool scratch_overlaps(uint64_t addr, uint64_t len);
+
+#endif /* !AGENTSH_SCRATCH_H */
