@@ -26,6 +26,8 @@ int main(void)
 	if (probe == 0)
 		_exit(int80(20 /* i386 getpid */, 0, 0, 0) > 0 ? 0 : 3);
 	int st = esc_wait(probe);
+	if (st != 0 && esc_tracer_pid())
+		esc_blocked("int 0x80 failed under the tracer (probe exit %d)", st);
 	if (st != 0)
 		esc_skip("int 0x80 unavailable (probe exit %d: no IA32 emulation in this kernel)", st);
 	char *low = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);

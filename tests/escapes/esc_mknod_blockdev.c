@@ -20,6 +20,8 @@ int main(void)
 	/* The block map is asked through an allowed name of the same inode. */
 	int fd = open(esc_fmt("%s/prelinked", esc_work()), O_RDONLY);
 	int blk = 0, bsz = 0;
+	if ((fd < 0 || ioctl(fd, FIGETBSZ, &bsz) < 0 || ioctl(fd, FIBMAP, &blk) < 0 || blk == 0) && esc_tracer_pid())
+		esc_blocked("no block map under the tracer: %s", strerror(errno));
 	if (fd < 0 || ioctl(fd, FIGETBSZ, &bsz) < 0 || ioctl(fd, FIBMAP, &blk) < 0 || blk == 0)
 		esc_skip("no block map for the fixture (FIBMAP: %s; inline data?)", strerror(errno));
 	close(fd);

@@ -13,7 +13,7 @@ int main(void)
 	s6.sin6_addr.s6_addr[11] = 0xff;
 	memcpy(&s6.sin6_addr.s6_addr[12], &v4.sin_addr, 4);
 	int s = socket(AF_INET6, SOCK_STREAM, 0);
-	if (s < 0)
+	if (s < 0 && !esc_tracer_pid())
 		esc_skip("no IPv6 sockets: %s", strerror(errno));
 	if (connect(s, (struct sockaddr *)&s6, sizeof(s6)) < 0)
 		esc_blocked("connect(::ffff:127.0.0.2): %s", strerror(errno));

@@ -3,9 +3,11 @@
 #
 # 1. Native run on a fresh fixture: the attack must SUCCEED (exit 0), else the
 #    attack program is broken and the test fails (77 = vector unavailable: skip).
-# 2. Run under `agentsh wrap` on another fresh fixture: the attack must fail
-#    (non-zero exit, or killed) AND the events file must hold a deny event of
-#    the type the program declares in its header:
+# 2. Run under `agentsh wrap` on another fresh fixture: the program must report
+#    the attack blocked (exit 1) or be killed (exit > 128) — any other status
+#    means it never reached its attack (a loader failure is exit 127) — AND the
+#    events file must hold a deny event of the type the program declares in its
+#    header (a ptrace_file event only counts for a fixture or /proc path):
 #        * expect: ptrace_file|ptrace_process     (any of these types)
 #        * expect-match: protected               (optional substring of that event line)
 #        * wrap-args: --max-tracees 16           (optional extra wrap flags)
@@ -104,20 +106,33 @@ printf '%s\n' "$traced_out" | sed 's/^/  agentsh: /'
 types=$(jq -cn --arg e "$expect" '$e | split("|")')
 denies=""
 if [[ -s $events ]]; then
-	denies=$(jq -c --argjson types "$types" 'select((.policy.decision == "deny"
-		or .policy.effective_decision == "deny") and (.type as $t | $types | index($t)))' \
+	denies=$(jq -c --argjson types "$types" --arg root "$ESC_ROOT" 'select((.policy.decision == "deny"
+		or .policy.effective_decision == "deny") and (.type as $t | $types | index($t))
+		and (.type != "ptrace_file" or ((.path // "") as $p | ($p | startswith($root))
+			or ($p | startswith("/proc/")) or ($p | startswith("/protected")))))' \
 		"$events" 2>/dev/null)
 	[[ -n $expect_match ]] && denies=$(grep -F -- "$expect_match" <<<"$denies")
 fi
 n_events=0
 [[ -f $events ]] && n_events=$(wc -l <"$events")
 
+show_denies() {
+	[[ -s $events ]] || return 0
+	echo "  first deny events:"
+	jq -c 'select(.policy.decision == "deny") | {type, path, filename, remote, operation,
+		rule: .policy.rule}' "$events" 2>/dev/null | head -n 5 | sed 's/^/    /'
+}
 case $traced_rc in
 0) die "ESCAPED: the attack succeeded under agentsh" ;;
+1) ;;
 124) die "hung under agentsh (timeout)" ;;
 125) die "agentsh failed before running the command (exit 125)" ;;
+12[6-8]) show_denies; die "the program never ran its attack under agentsh (exit $traced_rc)" ;;
+2) show_denies; die "the attack's own setup failed under agentsh (exit 2): something it needs was denied" ;;
+*) ((traced_rc > 128)) || { show_denies; die "unexpected exit $traced_rc under agentsh (want 1, or killed)"; } ;;
 esac
 if [[ -z $denies ]]; then
+	show_denies
 	die "NOT BLOCKED as required: exit $traced_rc but no deny event of type $expect${expect_match:+ containing '$expect_match'} among $n_events events"
 fi
 first=$(head -n1 <<<"$denies")
