@@ -3,7 +3,8 @@
  *   escape_listener ADDR ABSTRACT_NAME
  * serves on ADDR:P (P chosen by the kernel, the same number for both) a TCP
  * banner and a UDP echo, and on the abstract unix name a stream banner.
- * Prints P on stdout once everything is bound; runs until killed.
+ * Prints P on stdout once everything is bound; runs until killed, its
+ * parent dies, or 200 s pass.
  */
 #include "compat.h"
 
@@ -12,6 +13,8 @@
 #include <poll.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/un.h>
 
 #define BANNER "ESC-BANNER\n"
@@ -85,6 +88,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: escape_listener ADDR ABSTRACT_NAME\n");
 		return 2;
 	}
+	/* Never outlive the test: die with run.sh, and after 200 s regardless. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		return 2;
+	alarm(200);
 	int port = listener_bind_pair(argv[1], &tcp, &udp);
 	int ux = listener_unix(argv[2]);
 	if (port < 0 || ux < 0) {

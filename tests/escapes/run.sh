@@ -44,6 +44,7 @@ cleanup() {
 	[[ ${ESC_KEEP:-0} == 1 ]] || rm -rf "${dirs_to_remove[@]}"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # The network fixture lives outside agentsh for the whole test.
 export ESC_DENY_ADDR=127.0.0.2
@@ -72,7 +73,8 @@ setup_fixture() {
 	cp "$(type -P touch)" "$root/bin/denied"
 	cp "$(type -P true)" "$root/bin/allowed"
 	# A process outside the traced tree, in its own session and group.
-	setsid sleep 600 </dev/null >/dev/null 2>&1 &
+	# Bounded life (the ctest timeout is 120 s) in case run.sh is SIGKILLed.
+	setsid sleep 200 </dev/null >/dev/null 2>&1 &
 	export ESC_VICTIM_PID=$!
 	pids_to_kill+=("$ESC_VICTIM_PID")
 	disown
