@@ -118,8 +118,8 @@ static int gen_write(const struct gen_args *a, const struct report_session *s)
 
 int cmd_policy_generate(int argc, char **argv, const struct cli_globals *g)
 {
-	struct gen_args a = { .o = { .threshold = 5 } };
-	struct report_session s = { 0 };
+	struct gen_args a = {.o = {.threshold = 5}};
+	struct report_session s = {0};
 	int r;
 
 	if (gen_parse(argc, argv, &a) < 0) {

@@ -19,12 +19,12 @@ struct cli_globals;
 int cmd_policy_generate(int argc, char **argv, const struct cli_globals *g);
 
 struct pgen_opts {
-	const char *name;       /* policy name; default "generated-<session>" */
+	const char *name;	/* policy name; default "generated-<session>" */
 	const char *session_id; /* for the provenance comment; may be NULL */
-	int threshold;          /* paths in one directory before it becomes a recursive glob (default 5) */
-	bool include_blocked;   /* blocked operations as commented-out allow rules */
-	bool arg_patterns;      /* args_patterns for risky commands */
-	const char *home;       /* never collapsed into a glob; NULL: $HOME */
+	int threshold; /* paths in one directory before it becomes a recursive glob (default 5) */
+	bool include_blocked; /* blocked operations as commented-out allow rules */
+	bool arg_patterns;    /* args_patterns for risky commands */
+	const char *home;     /* never collapsed into a glob; NULL: $HOME */
 };
 
 /* Writes the policy for `events` to `out`. Returns 0, -EINVAL (no events) or -EIO. */
@@ -59,7 +59,6 @@ void pgen_yaml_str(FILE *out, const char *s);
 /* RE2/PCRE2-safe literal. */
 void pgen_regex_escape(const char *s, char *out, size_t len);
 
-
 /* ---- the generator's state (cli/policy_generate_build.c collects, _emit.c writes) ---- */
 
 #define PGEN_MAX_ARG_PATTERNS 16 /* distinct argument lists per risky command */
@@ -80,16 +79,16 @@ extern const char *const pgen_unix_ops[PGEN_UNIX_OPS];
 struct pgen {
 	const struct pgen_opts *o;
 	FILE *out;
-	struct tally files[PC_COUNT]; /* path -> op bits */
-	struct tally blocked_files;   /* path -> op bits */
-	struct tally cmds;	      /* program -> runs; bits = SEEN_* */
-	struct tally cmd_names;	      /* "program\x1fname" */
-	struct tally cmd_args;	      /* "program\x1fargs" -> runs */
-	struct tally blocked_cmds;    /* "program" -> runs */
-	struct tally pid_cmd;	      /* pid -> extra = program */
-	struct tally hosts, blocked_hosts;	       /* "host\x1fport" */
-	struct tally unix_paths, blocked_unix;	       /* path -> op bits */
-	struct tally signals, blocked_signals;	       /* "signal\x1frelation" */
+	struct tally files[PC_COUNT];	       /* path -> op bits */
+	struct tally blocked_files;	       /* path -> op bits */
+	struct tally cmds;		       /* program -> runs; bits = SEEN_* */
+	struct tally cmd_names;		       /* "program\x1fname" */
+	struct tally cmd_args;		       /* "program\x1fargs" -> runs */
+	struct tally blocked_cmds;	       /* "program" -> runs */
+	struct tally pid_cmd;		       /* pid -> extra = program */
+	struct tally hosts, blocked_hosts;     /* "host\x1fport" */
+	struct tally unix_paths, blocked_unix; /* path -> op bits */
+	struct tally signals, blocked_signals; /* "signal\x1frelation" */
 	long n_events;
 	const char *first_ts, *last_ts, *sid;
 };

@@ -18,8 +18,7 @@ void pgen_emit_commented(FILE *out, const char *heading, char *text)
 }
 
 /* Runs fn(p, mem) on a memory stream and writes the result commented out. */
-int pgen_emit_blocked(struct pgen *p, const char *heading,
-			void (*fn)(struct pgen *p, FILE *mem))
+int pgen_emit_blocked(struct pgen *p, const char *heading, void (*fn)(struct pgen *p, FILE *mem))
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -73,11 +72,13 @@ static void emit_arg_patterns(struct pgen *p, FILE *out, const char *cmd)
 	size_t n = strlen(cmd), distinct = count_args(p, cmd);
 
 	if (!p->o->arg_patterns) {
-		fprintf(out, "    # add args_patterns to narrow it (agentsh policy generate --arg-patterns)\n");
+		fprintf(out, "    # add args_patterns to narrow it (agentsh policy generate "
+			     "--arg-patterns)\n");
 		return;
 	}
 	if (distinct > PGEN_MAX_ARG_PATTERNS) {
-		fprintf(out, "    # %zu distinct argument lists: too many for args_patterns\n", distinct);
+		fprintf(out, "    # %zu distinct argument lists: too many for args_patterns\n",
+			distinct);
 		return;
 	}
 	fprintf(out, "    args_patterns:\n");
@@ -136,7 +137,8 @@ static void blocked_commands(struct pgen *p, FILE *mem)
 		fprintf(mem, "  - name: %s\n    commands: [", name);
 		pgen_yaml_str(mem, esc);
 		fprintf(mem, "]  # blocked %ld time%s\n    decision: allow\n",
-			p->blocked_cmds.items[i].count, p->blocked_cmds.items[i].count == 1 ? "" : "s");
+			p->blocked_cmds.items[i].count,
+			p->blocked_cmds.items[i].count == 1 ? "" : "s");
 	}
 }
 
@@ -156,8 +158,8 @@ int pgen_emit_commands(struct pgen *p)
 			emit_risky(p, &p->cmds.items[i], pgen_risky_reason(&p->cmds.items[i]));
 	emit_plain_commands(p, plain);
 	if (p->o->include_blocked && p->blocked_cmds.len)
-		return pgen_emit_blocked(p, "Blocked in the session; uncomment to allow:",
-				    blocked_commands);
+		return pgen_emit_blocked(
+		    p, "Blocked in the session; uncomment to allow:", blocked_commands);
 	return 0;
 }
 
@@ -182,7 +184,7 @@ static void emit_file_rule(FILE *out, const char *name, const char *decision, co
 /* One rule per distinct operation set of the class's grouped patterns. */
 static int emit_class(struct pgen *p, enum pgen_class c)
 {
-	struct tally pats = { 0 }, done = { 0 };
+	struct tally pats = {0}, done = {0};
 	const char *home = p->o->home ? p->o->home : getenv("HOME");
 	int r, n = 0;
 
@@ -225,15 +227,17 @@ static size_t emit_blocked_reads(struct pgen *p)
 		if (!read_class(p->blocked_files.items[i].bits))
 			continue;
 		if (!n++)
-			fprintf(p->out, "  - name: deny-blocked-reads\n"
-					"    description: 'Reads the session was denied'\n    paths:\n");
+			fprintf(p->out,
+				"  - name: deny-blocked-reads\n"
+				"    description: 'Reads the session was denied'\n    paths:\n");
 		pgen_glob_escape(p->blocked_files.items[i].key, esc, sizeof(esc));
 		fprintf(p->out, "      - ");
 		pgen_yaml_str(p->out, esc);
 		fputc('\n', p->out);
 	}
 	if (n)
-		fprintf(p->out, "    decision: deny\n    message: 'denied in the recorded session'\n");
+		fprintf(p->out,
+			"    decision: deny\n    message: 'denied in the recorded session'\n");
 	return n;
 }
 
@@ -248,8 +252,9 @@ static void blocked_files(struct pgen *p, FILE *mem)
 		fprintf(mem, "  - name: %s\n    paths: [", name);
 		pgen_yaml_str(mem, esc);
 		fprintf(mem, "]\n");
-		pgen_emit_ops(mem, "    ", pgen_file_ops, pgen_file_ops_count,
-			      pgen_rule_file_ops(it->bits, read_class(it->bits) ? PC_READ : PC_WRITE));
+		pgen_emit_ops(
+		    mem, "    ", pgen_file_ops, pgen_file_ops_count,
+		    pgen_rule_file_ops(it->bits, read_class(it->bits) ? PC_READ : PC_WRITE));
 		fprintf(mem, "    decision: allow\n");
 	}
 }
@@ -266,12 +271,14 @@ int pgen_emit_files(struct pgen *p)
 		active += p->files[c].len;
 	pgen_emit_section(p->out, "file_rules", active);
 	if (p->o->include_blocked && p->blocked_files.len)
-		r = pgen_emit_blocked(p, "Blocked in the session; uncomment to allow (before deny-blocked-reads):",
-				 blocked_files);
+		r = pgen_emit_blocked(
+		    p, "Blocked in the session; uncomment to allow (before deny-blocked-reads):",
+		    blocked_files);
 	emit_blocked_reads(p);
 	for (int c = 0; c < PC_COUNT && r == 0; c++)
 		r = emit_class(p, (enum pgen_class)c);
-	fprintf(p->out, "  # Uncomment to deny every file operation not listed above, reads included:\n"
-			"  # - name: deny-unlisted-files\n  #   paths: ['/**']\n  #   decision: deny\n");
+	fprintf(p->out,
+		"  # Uncomment to deny every file operation not listed above, reads included:\n"
+		"  # - name: deny-unlisted-files\n  #   paths: ['/**']\n  #   decision: deny\n");
 	return r;
 }

@@ -26,7 +26,8 @@ static bool collect_ports(const struct tally *t, size_t *i, const char *pattern,
 		if (strcmp(port, "0") == 0)
 			specific = false;
 		else if (off + strlen(port) + 3 < len)
-			off += (size_t)snprintf(ports + off, len - off, "%s%s", off ? ", " : "", port);
+			off +=
+			    (size_t)snprintf(ports + off, len - off, "%s%s", off ? ", " : "", port);
 	}
 	return specific && off;
 }
@@ -75,7 +76,7 @@ static void blocked_network(struct pgen *p, FILE *mem)
 
 int pgen_emit_network(struct pgen *p)
 {
-	struct tally groups = { 0 };
+	struct tally groups = {0};
 	int r = pgen_group_domains(&p->hosts, &groups);
 
 	tally_sort_by_key(&groups);
@@ -83,7 +84,8 @@ int pgen_emit_network(struct pgen *p)
 	emit_net_rules(p->out, &groups, "allow-net", "allow");
 	tally_release(&groups);
 	if (r == 0 && p->o->include_blocked && p->blocked_hosts.len)
-		r = pgen_emit_blocked(p, "Blocked in the session; uncomment to allow:", blocked_network);
+		r = pgen_emit_blocked(
+		    p, "Blocked in the session; uncomment to allow:", blocked_network);
 	return r;
 }
 
@@ -133,7 +135,9 @@ static void emit_signal_rules(FILE *out, const struct tally *t, const char *pref
 		if (rel && rel[1])
 			fprintf(out, "    target:\n      type: %s\n", rel + 1);
 		else /* the event did not say; session covers the traced process tree */
-			fprintf(out, "    target:\n      type: session  # target relation not recorded\n");
+			fprintf(
+			    out,
+			    "    target:\n      type: session  # target relation not recorded\n");
 		fprintf(out, "    decision: allow\n");
 	}
 }
@@ -152,15 +156,16 @@ void pgen_emit_signals(struct pgen *p)
 	pgen_emit_section(p->out, "signal_rules", p->signals.len);
 	emit_signal_rules(p->out, &p->signals, "allow-signal");
 	if (p->o->include_blocked && p->blocked_signals.len)
-		pgen_emit_blocked(p, "Blocked in the session; uncomment to allow:", blocked_signals);
+		pgen_emit_blocked(p,
+				  "Blocked in the session; uncomment to allow:", blocked_signals);
 }
 
 void pgen_release(struct pgen *p)
 {
-	struct tally *all[] = { &p->blocked_files, &p->cmds,	     &p->cmd_names,
-				&p->cmd_args,	   &p->blocked_cmds, &p->pid_cmd,
-				&p->hosts,	   &p->blocked_hosts, &p->unix_paths,
-				&p->blocked_unix,  &p->signals,	     &p->blocked_signals };
+	struct tally *all[] = {&p->blocked_files, &p->cmds,	     &p->cmd_names,
+			       &p->cmd_args,	  &p->blocked_cmds,  &p->pid_cmd,
+			       &p->hosts,	  &p->blocked_hosts, &p->unix_paths,
+			       &p->blocked_unix,  &p->signals,	     &p->blocked_signals};
 
 	for (int c = 0; c < PC_COUNT; c++)
 		tally_release(&p->files[c]);

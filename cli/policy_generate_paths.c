@@ -119,7 +119,7 @@ static void path_pattern(const struct dir_stats *st, const char *path, int thres
 int pgen_group_paths(const struct tally *paths, int threshold, const struct tally *blocked,
 		     const char *home, struct tally *out)
 {
-	struct dir_stats st = { 0 };
+	struct dir_stats st = {0};
 	char pat[4096];
 	int r = 0;
 
@@ -159,7 +159,8 @@ static const char *base_domain(const char *h)
 	return p > h ? p + 1 : NULL;
 }
 
-static int group_one(const char *host, const char *port, const struct tally *bases, struct tally *out)
+static int group_one(const char *host, const char *port, const struct tally *bases,
+		     struct tally *out)
 {
 	const char *base = is_ip(host) ? NULL : base_domain(host);
 	const struct tally_item *b = base ? tally_find(bases, base) : NULL;
@@ -174,7 +175,7 @@ static int group_one(const char *host, const char *port, const struct tally *bas
 
 int pgen_group_domains(const struct tally *hosts, struct tally *out)
 {
-	struct tally bases = { 0 }, seen = { 0 };
+	struct tally bases = {0}, seen = {0};
 	int r = 0;
 
 	/* bases: base -> distinct subdomain names; bits = some name is deeper than one label */

@@ -3,9 +3,9 @@
 #include "policy_generate.h"
 
 /* Same names and order as policy/policy.h enum file_op. */
-const char *const pgen_file_ops[] = { "open",	 "read",  "write", "create", "delete", "rmdir",
-				      "mkdir",	 "rename", "link", "symlink", "chmod", "chown",
-				      "stat",	 "list",  "readlink", "access" };
+const char *const pgen_file_ops[] = {"open",  "read",	"write",    "create",  "delete", "rmdir",
+				     "mkdir", "rename", "link",	    "symlink", "chmod",	 "chown",
+				     "stat",  "list",	"readlink", "access"};
 const size_t pgen_file_ops_count = ARRAY_SIZE(pgen_file_ops);
 
 unsigned long pgen_file_op_bit(const char *op)

@@ -16,8 +16,9 @@ struct report_args {
 
 static void report_usage(FILE *out)
 {
-	fprintf(out, "usage: agentsh report <sid|latest> [--level summary|detailed] [--output FILE]\n"
-		     "       agentsh report --from EVENTS.jsonl [--workspace DIR] [--level ...]\n");
+	fprintf(out,
+		"usage: agentsh report <sid|latest> [--level summary|detailed] [--output FILE]\n"
+		"       agentsh report --from EVENTS.jsonl [--workspace DIR] [--level ...]\n");
 }
 
 static int report_parse(int argc, char **argv, struct report_args *a)
@@ -26,11 +27,11 @@ static int report_parse(int argc, char **argv, struct report_args *a)
 		const char *flag;
 		size_t off;
 	} opts[] = {
-		{ "--level", offsetof(struct report_args, level) },
-		{ "--output", offsetof(struct report_args, output) },
-		{ "-o", offsetof(struct report_args, output) },
-		{ "--from", offsetof(struct report_args, from) },
-		{ "--workspace", offsetof(struct report_args, workspace) },
+	    {"--level", offsetof(struct report_args, level)},
+	    {"--output", offsetof(struct report_args, output)},
+	    {"-o", offsetof(struct report_args, output)},
+	    {"--from", offsetof(struct report_args, from)},
+	    {"--workspace", offsetof(struct report_args, workspace)},
 	};
 
 	for (int i = 1; i < argc; i++) {
@@ -71,10 +72,10 @@ static int report_parse(int argc, char **argv, struct report_args *a)
 static int report_write(const struct report_args *a, const struct report_session *s)
 {
 	struct report_opts o = {
-		.detailed = strcmp(a->level, "detailed") == 0,
-		.session_id = s->id,
-		.workspace = a->workspace ? a->workspace : s->workspace,
-		.policy = s->policy,
+	    .detailed = strcmp(a->level, "detailed") == 0,
+	    .session_id = s->id,
+	    .workspace = a->workspace ? a->workspace : s->workspace,
+	    .policy = s->policy,
 	};
 	FILE *out = a->output ? fopen(a->output, "w") : stdout;
 	int r;
@@ -91,8 +92,8 @@ static int report_write(const struct report_args *a, const struct report_session
 
 int cmd_report(int argc, char **argv, const struct cli_globals *g)
 {
-	struct report_args a = { .level = "summary" };
-	struct report_session s = { 0 };
+	struct report_args a = {.level = "summary"};
+	struct report_session s = {0};
 	int r;
 
 	if (report_parse(argc, argv, &a) < 0) {

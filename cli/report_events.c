@@ -9,22 +9,30 @@ static const struct {
 	const char *prefix;
 	enum report_cat cat;
 } type_cats[] = {
-	{ "ptrace_execve", REPORT_CAT_EXEC },	{ "ptrace_file", REPORT_CAT_FILE },
-	{ "ptrace_network", REPORT_CAT_NET },	{ "ptrace_unix", REPORT_CAT_UNIX },
-	{ "ptrace_signal", REPORT_CAT_SIGNAL }, { "ptrace_process", REPORT_CAT_PROCESS },
-	{ "ptrace_approval", REPORT_CAT_APPROVAL }, { "approval", REPORT_CAT_APPROVAL },
-	{ "dns_", REPORT_CAT_NET },		{ "net_", REPORT_CAT_NET },
-	{ "connect", REPORT_CAT_NET },		{ "file_", REPORT_CAT_FILE },
-	{ "unix_", REPORT_CAT_UNIX },		{ "signal", REPORT_CAT_SIGNAL },
-	{ "exec", REPORT_CAT_EXEC },		{ "command", REPORT_CAT_EXEC },
-	{ "process", REPORT_CAT_PROCESS },
+    {"ptrace_execve", REPORT_CAT_EXEC},
+    {"ptrace_file", REPORT_CAT_FILE},
+    {"ptrace_network", REPORT_CAT_NET},
+    {"ptrace_unix", REPORT_CAT_UNIX},
+    {"ptrace_signal", REPORT_CAT_SIGNAL},
+    {"ptrace_process", REPORT_CAT_PROCESS},
+    {"ptrace_approval", REPORT_CAT_APPROVAL},
+    {"approval", REPORT_CAT_APPROVAL},
+    {"dns_", REPORT_CAT_NET},
+    {"net_", REPORT_CAT_NET},
+    {"connect", REPORT_CAT_NET},
+    {"file_", REPORT_CAT_FILE},
+    {"unix_", REPORT_CAT_UNIX},
+    {"signal", REPORT_CAT_SIGNAL},
+    {"exec", REPORT_CAT_EXEC},
+    {"command", REPORT_CAT_EXEC},
+    {"process", REPORT_CAT_PROCESS},
 };
 
 static const char *const cat_names[REPORT_CAT_COUNT] = {
-	[REPORT_CAT_EXEC] = "commands",	  [REPORT_CAT_FILE] = "files",
-	[REPORT_CAT_NET] = "network",	  [REPORT_CAT_UNIX] = "unix sockets",
-	[REPORT_CAT_SIGNAL] = "signals",  [REPORT_CAT_PROCESS] = "process",
-	[REPORT_CAT_APPROVAL] = "approvals", [REPORT_CAT_OTHER] = "other",
+    [REPORT_CAT_EXEC] = "commands",	 [REPORT_CAT_FILE] = "files",
+    [REPORT_CAT_NET] = "network",	 [REPORT_CAT_UNIX] = "unix sockets",
+    [REPORT_CAT_SIGNAL] = "signals",	 [REPORT_CAT_PROCESS] = "process",
+    [REPORT_CAT_APPROVAL] = "approvals", [REPORT_CAT_OTHER] = "other",
 };
 
 const char *report_cat_name(enum report_cat c)
@@ -176,7 +184,8 @@ int report_ev_argv_join(const cJSON *ev, int from, char *buf, size_t len)
 	{
 		if (i++ < from || !cJSON_IsString(a) || off + 1 >= len)
 			continue;
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "", a->valuestring);
+		off +=
+		    (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "", a->valuestring);
 		if (off >= len)
 			off = len - 1;
 	}
@@ -217,8 +226,8 @@ void report_ev_describe(const cJSON *ev, char *buf, size_t len)
 		return;
 	case REPORT_CAT_SIGNAL:
 		snprintf(args, sizeof(args), "%ld", report_ev_num(ev, "signal", 0));
-		snprintf(buf, len, "signal %s to pid %ld%s%s%s", report_ev_str(ev, "signal") ?: args,
-			 report_ev_num(ev, "target_pid", 0),
+		snprintf(buf, len, "signal %s to pid %ld%s%s%s",
+			 report_ev_str(ev, "signal") ?: args, report_ev_num(ev, "target_pid", 0),
 			 report_ev_str(ev, "target_relation") ? " (" : "",
 			 report_ev_str(ev, "target_relation") ?: "",
 			 report_ev_str(ev, "target_relation") ? ")" : "");
@@ -251,7 +260,7 @@ static cJSON *parse_lines(const char *text)
 /* The member of a wrapper object that holds the events array. */
 static cJSON *unwrap_events(cJSON *root)
 {
-	static const char *const keys[] = { "events", "history", "items", "data", "results" };
+	static const char *const keys[] = {"events", "history", "items", "data", "results"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		cJSON *a = cJSON_DetachItemFromObjectCaseSensitive(root, keys[i]);

@@ -10,13 +10,14 @@
 /* GET server + path; returns the HTTP status (>0) and the body, or -errno (logged). */
 static long http_get(const struct cli_globals *g, const char *path, char **body)
 {
-	struct client_resp resp = { 0 };
+	struct client_resp resp = {0};
 	int r = client_request(g, "GET", path, NULL, &resp);
 	long status = resp.status;
 
 	if (r < 0) {
-		log_error("start a server with `agentsh server`, or point --server / AGENTSH_SERVER "
-			  "at one");
+		log_error(
+		    "start a server with `agentsh server`, or point --server / AGENTSH_SERVER "
+		    "at one");
 		client_resp_free(&resp);
 		return r;
 	}
@@ -35,8 +36,8 @@ static int get_json(const struct cli_globals *g, const char *path, const char *w
 	if (st < 0)
 		return (int)st;
 	if (st != 200) {
-		log_error("%s: server answered HTTP %ld%s%.200s", what, st, body && *body ? ": " : "",
-			  body ? body : "");
+		log_error("%s: server answered HTTP %ld%s%.200s", what, st,
+			  body && *body ? ": " : "", body ? body : "");
 		free(body);
 		return st == 404 ? -ENOENT : -EIO;
 	}
@@ -175,5 +176,5 @@ void report_session_release(struct report_session *s)
 	free(s->workspace);
 	free(s->policy);
 	cJSON_Delete(s->events);
-	*s = (struct report_session){ 0 };
+	*s = (struct report_session){0};
 }

@@ -9,8 +9,8 @@ struct cli_globals;
 struct report_session {
 	char *id;
 	char *workspace; /* NULL when unknown */
-	char *policy;    /* NULL when unknown */
-	cJSON *events;   /* array of event objects, oldest first */
+	char *policy;	 /* NULL when unknown */
+	cJSON *events;	 /* array of event objects, oldest first */
 };
 
 /* `sid` may be "latest" (the session with the newest created_at). Returns 0, or

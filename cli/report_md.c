@@ -9,18 +9,18 @@
 #define REPORT_TOP_MAX 15  /* rows in the activity tables */
 
 /* Decisions in the order the summary shows them. */
-static const char *const decisions[] = { "allow", "deny",    "approve",	    "redirect",
-					 "audit", "soft_delete", "absorb" };
+static const char *const decisions[] = {"allow", "deny",	"approve", "redirect",
+					"audit", "soft_delete", "absorb"};
 
-static const char *const read_ops[] = { "open", "read", "stat", "list", "readlink", "access" };
+static const char *const read_ops[] = {"open", "read", "stat", "list", "readlink", "access"};
 
 /* Path fragments worth a finding even when the read was allowed. */
-static const char *const sensitive[] = { "/.ssh/",  "/.aws/",	  "/.gnupg/", "/.kube/",
-					 "/.docker/config.json", "/etc/shadow", "/.netrc",
-					 "/.git-credentials", "/.config/gh/", "/.env" };
+static const char *const sensitive[] = {
+    "/.ssh/",	   "/.aws/",  "/.gnupg/",	   "/.kube/",	   "/.docker/config.json",
+    "/etc/shadow", "/.netrc", "/.git-credentials", "/.config/gh/", "/.env"};
 
 /* Writes there are normal for any program and not worth a finding. */
-static const char *const write_noise[] = { "/dev/", "/proc/" };
+static const char *const write_noise[] = {"/dev/", "/proc/"};
 
 struct finding_lists {
 	struct tally denied, approvals, redirects, soft_deletes, outside, sensitive, truncated;
@@ -225,13 +225,14 @@ static void print_decisions(struct report_ctx *c)
 		for (size_t j = 0; j < ARRAY_SIZE(decisions); j++)
 			known = known || strcmp(c->decided.items[i].key, decisions[j]) == 0;
 		if (!known)
-			fprintf(out, "| %s | %ld |\n", c->decided.items[i].key, c->decided.items[i].count);
+			fprintf(out, "| %s | %ld |\n", c->decided.items[i].key,
+				c->decided.items[i].count);
 	}
 	fprintf(out, "\n**Blocked operations: %ld.**\n\n", c->n_blocked);
 }
 
-static void print_list(FILE *out, const char *hashes, const char *title, struct tally *t, const char *none,
-		       const char *hint)
+static void print_list(FILE *out, const char *hashes, const char *title, struct tally *t,
+		       const char *none, const char *hint)
 {
 	size_t i;
 
@@ -261,8 +262,8 @@ static void print_findings(struct report_ctx *c)
 
 	fprintf(out, "## Findings\n\n");
 	print_list(out, "###", "Denied operations", &f->denied, "None: nothing was denied.", NULL);
-	print_list(out, "###", "Approvals", &f->approvals, "None: nothing needed a human's approval.",
-		   NULL);
+	print_list(out, "###", "Approvals", &f->approvals,
+		   "None: nothing needed a human's approval.", NULL);
 	print_list(out, "###", "Redirects", &f->redirects, "None.", NULL);
 	print_list(out, "###", "Soft-deleted files", &f->soft_deletes, "None.",
 		   f->soft_deletes.len ? "Restore them with `agentsh trash`." : NULL);
@@ -330,8 +331,8 @@ static void print_timeline(struct report_ctx *c)
 		report_ev_describe(ev, what, sizeof(what));
 		md_clean(what, clean, sizeof(clean));
 		md_clean(report_ev_rule(ev), rule, sizeof(rule));
-		fprintf(out, "| %s | %ld | %s | `%s` | %s%s%s | %s |\n", t ? t : "", report_ev_num(ev, "pid", 0),
-			report_cat_name(report_ev_category(ev)), clean,
+		fprintf(out, "| %s | %ld | %s | `%s` | %s%s%s | %s |\n", t ? t : "",
+			report_ev_num(ev, "pid", 0), report_cat_name(report_ev_category(ev)), clean,
 			report_ev_blocked(ev) ? "**" : "", report_ev_effective(ev),
 			report_ev_blocked(ev) ? "**" : "", rule);
 	}
@@ -340,10 +341,10 @@ static void print_timeline(struct report_ctx *c)
 
 static void report_ctx_release(struct report_ctx *c)
 {
-	struct tally *all[] = { &c->pid_comm,	 &c->f.denied,	  &c->f.approvals, &c->f.redirects,
-				&c->f.soft_deletes, &c->f.outside, &c->f.sensitive, &c->f.truncated,
-				&c->cats,	 &c->commands,	  &c->file_ops,	   &c->net,
-				&c->decided };
+	struct tally *all[] = {&c->pid_comm,	   &c->f.denied,  &c->f.approvals, &c->f.redirects,
+			       &c->f.soft_deletes, &c->f.outside, &c->f.sensitive, &c->f.truncated,
+			       &c->cats,	   &c->commands,  &c->file_ops,	   &c->net,
+			       &c->decided};
 
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
 		tally_release(all[i]);
@@ -351,12 +352,10 @@ static void report_ctx_release(struct report_ctx *c)
 
 int report_render(const cJSON *events, const struct report_opts *o, FILE *out)
 {
-	struct report_ctx c = { .events = events, .o = o, .out = out };
+	struct report_ctx c = {.events = events, .o = o, .out = out};
 	const cJSON *ev;
 
-	cJSON_ArrayForEach(ev, events)
-		if (cJSON_IsObject(ev))
-			note_event(&c, ev);
+	cJSON_ArrayForEach(ev, events) if (cJSON_IsObject(ev)) note_event(&c, ev);
 	print_header(&c);
 	print_decisions(&c);
 	print_findings(&c);

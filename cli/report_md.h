@@ -8,10 +8,10 @@
 #include <cjson/cJSON.h>
 
 struct report_opts {
-	bool detailed;          /* include the full timeline */
+	bool detailed;		/* include the full timeline */
 	const char *session_id; /* NULL: taken from the events */
-	const char *workspace;  /* NULL: "writes outside the workspace" is not judged */
-	const char *policy;     /* policy name, for the header; may be NULL */
+	const char *workspace;	/* NULL: "writes outside the workspace" is not judged */
+	const char *policy;	/* policy name, for the header; may be NULL */
 };
 
 /* Returns 0, or -EIO when writing failed. */

@@ -66,7 +66,7 @@ struct tally_item *tally_get(struct tally *t, const char *key)
 	if (t->len == t->cap && tally_grow(t) < 0)
 		return NULL;
 	it = &t->items[t->len];
-	*it = (struct tally_item){ .key = strdup(key) };
+	*it = (struct tally_item){.key = strdup(key)};
 	if (!it->key)
 		return NULL;
 	tally_index_put(t, t->len++);
@@ -122,5 +122,5 @@ void tally_release(struct tally *t)
 	}
 	free(t->items);
 	free(t->index);
-	*t = (struct tally){ 0 };
+	*t = (struct tally){0};
 }

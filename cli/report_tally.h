@@ -9,7 +9,7 @@ struct tally_item {
 	long count;
 	long blocked;
 	unsigned long bits; /* caller's flags (e.g. file op bits, ports seen) */
-	char *extra;        /* caller's string (owned, freed with the tally) */
+	char *extra;	    /* caller's string (owned, freed with the tally) */
 };
 
 struct tally {

@@ -16,7 +16,7 @@
 #define SHIM_MARKER "AGENTSH_SHELL_SHIM_MARKER_v1"
 #define SHIM_MAX_SIZE (64L << 20)
 
-static const char *const shim_dirs[] = { "bin", "usr/bin" };
+static const char *const shim_dirs[] = {"bin", "usr/bin"};
 
 struct shim_args {
 	const char *root;
@@ -35,19 +35,22 @@ static const struct {
 	const char *flag;
 	size_t off;
 } shim_bools[] = {
-	{ "--force", offsetof(struct shim_args, force) },
-	{ "--dry-run", offsetof(struct shim_args, dry_run) },
-	{ "--i-understand-this-modifies-the-host", offsetof(struct shim_args, host_ok) },
-	{ "--bash", offsetof(struct shim_args, bash) },
+    {"--force", offsetof(struct shim_args, force)},
+    {"--dry-run", offsetof(struct shim_args, dry_run)},
+    {"--i-understand-this-modifies-the-host", offsetof(struct shim_args, host_ok)},
+    {"--bash", offsetof(struct shim_args, bash)},
 };
 
 static void shim_usage(FILE *out)
 {
-	fprintf(out, "usage: agentsh shim install-shell [--root DIR] [--shim PATH] [--bash|--bash-only]\n"
-		     "                                 [--force] [--dry-run]\n"
-		     "                                 [--i-understand-this-modifies-the-host]\n"
-		     "       agentsh shim uninstall-shell [--root DIR] [--bash|--bash-only] [--force] [--dry-run]\n"
-		     "       agentsh shim status [--root DIR]\n");
+	fprintf(
+	    out,
+	    "usage: agentsh shim install-shell [--root DIR] [--shim PATH] [--bash|--bash-only]\n"
+	    "                                 [--force] [--dry-run]\n"
+	    "                                 [--i-understand-this-modifies-the-host]\n"
+	    "       agentsh shim uninstall-shell [--root DIR] [--bash|--bash-only] [--force] "
+	    "[--dry-run]\n"
+	    "       agentsh shim status [--root DIR]\n");
 }
 
 static bool shim_bool(const char *arg, struct shim_args *a)
@@ -219,7 +222,8 @@ static int status_one(struct shim_args *a, const struct shim_target *t)
 	else if (is_shim)
 		printf("%s: broken (shim without %s)\n", t->path, t->real);
 	else if (exists(t->path))
-		printf("%s: not installed%s\n", t->path, have_real ? " (stale .real beside it)" : "");
+		printf("%s: not installed%s\n", t->path,
+		       have_real ? " (stale .real beside it)" : "");
 	return 0;
 }
 
@@ -232,11 +236,13 @@ static void status_conf(const char *root)
 	snprintf(path, sizeof(path), "%s/etc/agentsh/shim.conf", strcmp(root, "/") ? root : "");
 	f = fopen(path, "re");
 	while (f && fgets(line, sizeof(line), f))
-		force = force || strncmp(line, "force=true", 10) == 0 || strncmp(line, "force = true", 12) == 0;
-	printf("config %s: %s\n", path, !f ? "absent (routing only at a terminal or with "
-					     "AGENTSH_SHIM_FORCE=1)"
-				     : force ? "force=true (every sh -c is routed through agentsh)"
-					     : "present, force off");
+		force = force || strncmp(line, "force=true", 10) == 0 ||
+			strncmp(line, "force = true", 12) == 0;
+	printf("config %s: %s\n", path,
+	       !f      ? "absent (routing only at a terminal or with "
+			 "AGENTSH_SHIM_FORCE=1)"
+	       : force ? "force=true (every sh -c is routed through agentsh)"
+		       : "present, force off");
 	if (f)
 		fclose(f);
 }
@@ -245,7 +251,7 @@ static void status_conf(const char *root)
 static int shim_each(struct shim_args *a, const char *root,
 		     int (*fn)(struct shim_args *a, const struct shim_target *t))
 {
-	const char *names[] = { a->sh ? "sh" : NULL, a->bash ? "bash" : NULL };
+	const char *names[] = {a->sh ? "sh" : NULL, a->bash ? "bash" : NULL};
 	char seen[ARRAY_SIZE(shim_dirs)][PATH_MAX];
 	int r = 0;
 
@@ -289,8 +295,9 @@ static int shim_check_install(struct shim_args *a, const char *root, char *shim,
 		a->shim = shim;
 	}
 	if (!file_has_marker(a->shim)) {
-		log_error("'%s' is not agentsh-shell-shim (build it with make, or pass --shim PATH)",
-			  a->shim);
+		log_error(
+		    "'%s' is not agentsh-shell-shim (build it with make, or pass --shim PATH)",
+		    a->shim);
 		return -EINVAL;
 	}
 	return 0;
@@ -298,12 +305,13 @@ static int shim_check_install(struct shim_args *a, const char *root, char *shim,
 
 int cmd_shim(int argc, char **argv, const struct cli_globals *g)
 {
-	struct shim_args a = { .root = "/", .sh = true };
+	struct shim_args a = {.root = "/", .sh = true};
 	char root[PATH_MAX], shim[PATH_MAX];
 	const char *verb = argc > 1 ? argv[1] : "";
 	int r;
 
-	if (!strcmp(verb, "--help") || !strcmp(verb, "-h") || !*verb || shim_parse(argc, argv, &a) < 0) {
+	if (!strcmp(verb, "--help") || !strcmp(verb, "-h") || !*verb ||
+	    shim_parse(argc, argv, &a) < 0) {
 		shim_usage(*verb && strcmp(verb, "--help") && strcmp(verb, "-h") ? stderr : stdout);
 		return *verb && strcmp(verb, "--help") && strcmp(verb, "-h") ? 2 : 0;
 	}
@@ -316,12 +324,14 @@ int cmd_shim(int argc, char **argv, const struct cli_globals *g)
 		return r < 0;
 	}
 	if (strcmp(verb, "install-shell") && strcmp(verb, "uninstall-shell")) {
-		log_error("unknown shim command '%s' (install-shell, uninstall-shell, status)", verb);
+		log_error("unknown shim command '%s' (install-shell, uninstall-shell, status)",
+			  verb);
 		return 2;
 	}
 	if (!strcmp(root, "/") && !a.dry_run && !a.host_ok) {
-		log_error("this would replace this machine's /bin/sh; pass "
-			  "--i-understand-this-modifies-the-host, or --root DIR for a container root");
+		log_error(
+		    "this would replace this machine's /bin/sh; pass "
+		    "--i-understand-this-modifies-the-host, or --root DIR for a container root");
 		return 2;
 	}
 	if (!strcmp(verb, "uninstall-shell"))

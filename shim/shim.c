@@ -19,8 +19,8 @@
 __attribute__((used)) static const char shim_marker[] = "AGENTSH_SHELL_SHIM_MARKER_v1";
 
 /* Directories a shell is installed in; the root is what precedes them. */
-static const char *const bin_dirs[] = { "/usr/local/bin", "/usr/local/sbin", "/usr/bin",
-					"/usr/sbin",	  "/bin",	     "/sbin" };
+static const char *const bin_dirs[] = {
+    "/usr/local/bin", "/usr/local/sbin", "/usr/bin", "/usr/sbin", "/bin", "/sbin"};
 
 struct shim_conf {
 	bool force;
@@ -31,7 +31,8 @@ struct shim_conf {
 
 static void shim_die(const char *what, const char *detail)
 {
-	fprintf(stderr, "agentsh-shell-shim: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+	fprintf(stderr, "agentsh-shell-shim: %s%s%s\n", what, detail ? ": " : "",
+		detail ? detail : "");
 	exit(127);
 }
 
@@ -108,7 +109,8 @@ static char *trim(char *s)
 static void conf_set(struct shim_conf *c, const char *key, const char *val)
 {
 	if (strcmp(key, "force") == 0)
-		c->force = strcmp(val, "true") == 0 || strcmp(val, "1") == 0 || strcmp(val, "yes") == 0;
+		c->force =
+		    strcmp(val, "true") == 0 || strcmp(val, "1") == 0 || strcmp(val, "yes") == 0;
 	else if (strcmp(key, "agentsh") == 0)
 		snprintf(c->agentsh, sizeof(c->agentsh), "%s", val);
 	else if (strcmp(key, "session") == 0)
@@ -250,7 +252,7 @@ static void route(int argc, char **argv, const char *real, const struct shim_con
 
 int main(int argc, char **argv)
 {
-	struct shim_conf conf = { 0 };
+	struct shim_conf conf = {0};
 	char self[PATH_MAX], real[PATH_MAX], cpath[PATH_MAX];
 	const char *name = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);

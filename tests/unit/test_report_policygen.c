@@ -18,14 +18,15 @@
 
 #define EXEC(pid, file, argv, dec)                                                                 \
 	"{\"type\":\"ptrace_execve\",\"session_id\":\"s1\",\"pid\":" #pid ",\"filename\":\"" file  \
-	"\",\"argv\":" argv ",\"policy\":{\"decision\":\"" dec "\",\"effective_decision\":\"" dec    \
+	"\",\"argv\":" argv ",\"policy\":{\"decision\":\"" dec "\",\"effective_decision\":\"" dec  \
 	"\"}}\n"
 #define FILEOP(pid, path, op, dec)                                                                 \
-	"{\"type\":\"ptrace_file\",\"pid\":" #pid ",\"path\":\"" path "\",\"operation\":\"" op       \
+	"{\"type\":\"ptrace_file\",\"pid\":" #pid ",\"path\":\"" path "\",\"operation\":\"" op     \
 	"\",\"policy\":{\"decision\":\"" dec "\",\"effective_decision\":\"" dec "\"}}\n"
 #define NET(pid, remote, domain, dec)                                                              \
-	"{\"type\":\"ptrace_network\",\"pid\":" #pid ",\"remote\":\"" remote "\",\"domain\":\""      \
-	domain "\",\"operation\":\"connect\",\"policy\":{\"decision\":\"" dec "\"}}\n"
+	"{\"type\":\"ptrace_network\",\"pid\":" #pid ",\"remote\":\"" remote                       \
+	"\",\"domain\":\"" domain "\",\"operation\":\"connect\",\"policy\":{\"decision\":\"" dec   \
+	"\"}}\n"
 
 static char *gen(const char *text, const struct pgen_opts *o, int *rc)
 {
@@ -52,7 +53,7 @@ static char *gen_ok(const char *text, const struct pgen_opts *o)
 
 static void test_report_policygen_header_and_name(void **state)
 {
-	struct pgen_opts o = { .threshold = 5 };
+	struct pgen_opts o = {.threshold = 5};
 	char *y = gen_ok(EXEC(1, "/usr/bin/ls", "[\"ls\"]", "allow"), &o);
 
 	assert_non_null(strstr(y, "version: 1\nname: 'generated-s1'\n"));
@@ -65,7 +66,7 @@ static void test_report_policygen_header_and_name(void **state)
 
 static void test_report_policygen_no_events_is_einval(void **state)
 {
-	struct pgen_opts o = { .threshold = 5 };
+	struct pgen_opts o = {.threshold = 5};
 	int rc;
 	char *y = gen("[]", &o, &rc);
 
@@ -75,11 +76,11 @@ static void test_report_policygen_no_events_is_einval(void **state)
 
 static void test_report_policygen_commands_with_aliases(void **state)
 {
-	struct pgen_opts o = { .threshold = 5 };
+	struct pgen_opts o = {.threshold = 5};
 	char *y = gen_ok("{\"type\":\"ptrace_execve\",\"pid\":1,\"filename\":\"/usr/bin/dash\","
-			 "\"raw_filename\":\"/bin/sh\",\"argv\":[\"sh\",\"-c\",\"ls\"]}\n"
-			 EXEC(2, "/usr/bin/ls", "[\"ls\",\"-l\"]", "allow")
-			 EXEC(3, "/usr/bin/sudo", "[\"sudo\",\"id\"]", "deny"),
+			 "\"raw_filename\":\"/bin/sh\",\"argv\":[\"sh\",\"-c\",\"ls\"]}\n" EXEC(
+			     2, "/usr/bin/ls", "[\"ls\",\"-l\"]", "allow")
+			     EXEC(3, "/usr/bin/sudo", "[\"sudo\",\"id\"]", "deny"),
 			 &o);
 	const char *r = strstr(y, "  - name: allow-observed-commands\n");
 
@@ -93,13 +94,15 @@ static void test_report_policygen_commands_with_aliases(void **state)
 
 static void test_report_policygen_risky_commands_get_arg_patterns(void **state)
 {
-	struct pgen_opts o = { .threshold = 5, .arg_patterns = true };
-	const char *ev = EXEC(1, "/usr/bin/curl", "[\"curl\",\"-s\",\"https://x.io/a?b=1\"]", "allow")
+	struct pgen_opts o = {.threshold = 5, .arg_patterns = true};
+	const char *ev =
+	    EXEC(1, "/usr/bin/curl", "[\"curl\",\"-s\",\"https://x.io/a?b=1\"]", "allow")
 		EXEC(2, "/usr/bin/curl", "[\"curl\",\"https://y.io\"]", "allow")
-		EXEC(3, "/usr/bin/rm", "[\"rm\",\"-rf\",\"build\"]", "allow");
+		    EXEC(3, "/usr/bin/rm", "[\"rm\",\"-rf\",\"build\"]", "allow");
 	char *y = gen_ok(ev, &o);
 
-	assert_non_null(strstr(y, "  - name: risky-curl\n    description: 'curl (network): 2 runs'\n"));
+	assert_non_null(
+	    strstr(y, "  - name: risky-curl\n    description: 'curl (network): 2 runs'\n"));
 	assert_non_null(strstr(y, "      - '^-s https://x\\.io/a\\?b=1$'\n"));
 	assert_non_null(strstr(y, "      - '^https://y\\.io$'\n"));
 	assert_non_null(strstr(y, "  - name: risky-rm\n"));
@@ -115,23 +118,27 @@ static void test_report_policygen_risky_commands_get_arg_patterns(void **state)
 
 static void test_report_policygen_network_behaviour_makes_risky(void **state)
 {
-	struct pgen_opts o = { .threshold = 5, .arg_patterns = true };
+	struct pgen_opts o = {.threshold = 5, .arg_patterns = true};
 	char *y = gen_ok(EXEC(7, "/usr/bin/python3", "[\"python3\",\"fetch.py\"]", "allow")
-			 NET(7, "10.0.0.1:443", "pypi.org", "allow"),
+			     NET(7, "10.0.0.1:443", "pypi.org", "allow"),
 			 &o);
 
-	assert_non_null(strstr(y, "risky-python3\n    description: 'python3 (network-observed): 1 run'"));
+	assert_non_null(
+	    strstr(y, "risky-python3\n    description: 'python3 (network-observed): 1 run'"));
 	assert_non_null(strstr(y, "'^fetch\\.py$'"));
 	free(y);
 }
 
 static void test_report_policygen_paths_grouped_past_threshold(void **state)
 {
-	struct pgen_opts o = { .threshold = 3, .home = "/home/u" };
-	char *y = gen_ok(FILEOP(1, "/ws/src/a.c", "write", "allow") FILEOP(1, "/ws/src/b.c", "write", "allow")
-			 FILEOP(1, "/ws/src/c.c", "write", "allow") FILEOP(1, "/ws/one.txt", "write", "allow")
-			 FILEOP(1, "/ws/pkg/a/i.js", "create", "allow") FILEOP(1, "/ws/pkg/b/i.js", "create", "allow")
-			 FILEOP(1, "/ws/pkg/c/i.js", "create", "allow"),
+	struct pgen_opts o = {.threshold = 3, .home = "/home/u"};
+	char *y = gen_ok(FILEOP(1, "/ws/src/a.c", "write", "allow")
+			     FILEOP(1, "/ws/src/b.c", "write", "allow")
+				 FILEOP(1, "/ws/src/c.c", "write", "allow")
+				     FILEOP(1, "/ws/one.txt", "write", "allow")
+					 FILEOP(1, "/ws/pkg/a/i.js", "create", "allow")
+					     FILEOP(1, "/ws/pkg/b/i.js", "create", "allow")
+						 FILEOP(1, "/ws/pkg/c/i.js", "create", "allow"),
 			 &o);
 
 	assert_non_null(strstr(y, "      - '/ws/src/**'\n"));
@@ -145,12 +152,13 @@ static void test_report_policygen_paths_grouped_past_threshold(void **state)
 
 static void test_report_policygen_never_collapses_over_blocked_or_home(void **state)
 {
-	struct pgen_opts o = { .threshold = 2, .home = "/home/u" };
-	char *y = gen_ok(FILEOP(1, "/home/u/a", "write", "allow") FILEOP(1, "/home/u/b", "write", "allow")
-			 FILEOP(1, "/ws/d/x", "write", "allow") FILEOP(1, "/ws/d/y", "write", "allow")
-			 FILEOP(1, "/ws/d/secret", "open", "deny") FILEOP(1, "/usr/a", "write", "allow")
-			 FILEOP(1, "/usr/b", "write", "allow"),
-			 &o);
+	struct pgen_opts o = {.threshold = 2, .home = "/home/u"};
+	char *y = gen_ok(
+	    FILEOP(1, "/home/u/a", "write", "allow") FILEOP(1, "/home/u/b", "write", "allow")
+		FILEOP(1, "/ws/d/x", "write", "allow") FILEOP(1, "/ws/d/y", "write", "allow")
+		    FILEOP(1, "/ws/d/secret", "open", "deny") FILEOP(1, "/usr/a", "write", "allow")
+			FILEOP(1, "/usr/b", "write", "allow"),
+	    &o);
 
 	assert_null(strstr(y, "/home/u/**"));
 	assert_non_null(strstr(y, "'/home/u/a'"));
@@ -165,9 +173,9 @@ static void test_report_policygen_never_collapses_over_blocked_or_home(void **st
 
 static void test_report_policygen_glob_chars_escaped_and_proc_pids(void **state)
 {
-	struct pgen_opts o = { .threshold = 5 };
+	struct pgen_opts o = {.threshold = 5};
 	char *y = gen_ok(FILEOP(1, "/ws/a*b[1].txt", "write", "allow")
-			 FILEOP(1, "/proc/4242/status", "open", "allow"),
+			     FILEOP(1, "/proc/4242/status", "open", "allow"),
 			 &o);
 
 	assert_non_null(strstr(y, "'/ws/a\\*b\\[1\\].txt'"));
@@ -177,21 +185,22 @@ static void test_report_policygen_glob_chars_escaped_and_proc_pids(void **state)
 
 static void test_report_policygen_soft_delete_kept(void **state)
 {
-	struct pgen_opts o = { .threshold = 5 };
+	struct pgen_opts o = {.threshold = 5};
 	char *y = gen_ok(FILEOP(1, "/ws/old.txt", "delete", "soft_delete"), &o);
 
-	assert_non_null(strstr(y, "      - '/ws/old.txt'\n    operations: [delete]\n    decision: soft_delete\n"));
+	assert_non_null(strstr(
+	    y, "      - '/ws/old.txt'\n    operations: [delete]\n    decision: soft_delete\n"));
 	free(y);
 }
 
 static void test_report_policygen_subdomains_collapsed(void **state)
 {
-	struct pgen_opts o = { .threshold = 5 };
+	struct pgen_opts o = {.threshold = 5};
 	char *y = gen_ok(NET(1, "1.1.1.1:443", "api.github.com", "allow")
-			 NET(1, "1.1.1.2:443", "codeload.github.com", "allow")
-			 NET(1, "1.1.1.3:80", "example.org", "allow")
-			 NET(1, "127.0.0.1:8080", "", "allow")
-			 NET(1, "[::1]:9000", "", "allow"),
+			     NET(1, "1.1.1.2:443", "codeload.github.com", "allow")
+				 NET(1, "1.1.1.3:80", "example.org", "allow")
+				     NET(1, "127.0.0.1:8080", "", "allow")
+					 NET(1, "[::1]:9000", "", "allow"),
 			 &o);
 
 	assert_non_null(strstr(y, "    domains: ['*.github.com']\n    ports: [443]\n"));
@@ -204,15 +213,16 @@ static void test_report_policygen_subdomains_collapsed(void **state)
 
 static void test_report_policygen_include_blocked_comments_rules(void **state)
 {
-	struct pgen_opts o = { .threshold = 5, .include_blocked = true };
+	struct pgen_opts o = {.threshold = 5, .include_blocked = true};
 	char *y = gen_ok(EXEC(1, "/usr/bin/sudo", "[\"sudo\",\"id\"]", "deny")
-			 NET(1, "169.254.169.254:80", "", "deny")
-			 FILEOP(1, "/etc/shadow", "open", "deny"),
+			     NET(1, "169.254.169.254:80", "", "deny")
+				 FILEOP(1, "/etc/shadow", "open", "deny"),
 			 &o);
 
 	assert_non_null(strstr(y, "\ncommand_rules: []\n  # Blocked in the session"));
 	assert_non_null(strstr(y, "  # - name: blocked-sudo\n  #   commands: ['sudo']"));
-	assert_non_null(strstr(y, "  # - name: blocked-net-169-254-169-254\n  #   cidrs: ['169.254.169.254/32']"));
+	assert_non_null(strstr(
+	    y, "  # - name: blocked-net-169-254-169-254\n  #   cidrs: ['169.254.169.254/32']"));
 	assert_non_null(strstr(y, "  # - name: blocked-file-1\n  #   paths: ['/etc/shadow']"));
 	/* no active allow for any of them */
 	assert_null(strstr(y, "\n  - name: blocked"));
@@ -221,15 +231,16 @@ static void test_report_policygen_include_blocked_comments_rules(void **state)
 
 static void test_report_policygen_unix_and_signals(void **state)
 {
-	struct pgen_opts o = { .threshold = 5 };
+	struct pgen_opts o = {.threshold = 5};
 	char *y = gen_ok("{\"type\":\"ptrace_unix\",\"pid\":1,\"path\":\"dbus\",\"abstract\":true,"
 			 "\"operation\":\"connect\"}\n"
 			 "{\"type\":\"ptrace_signal\",\"pid\":1,\"fields\":{\"signal\":\"SIGTERM\","
 			 "\"target_relation\":\"children\"}}\n",
 			 &o);
 
-	assert_non_null(strstr(y, "unix_socket_rules:\n  - name: allow-unix-dbus\n    paths: ['@dbus']\n"
-				  "    operations: [connect]\n"));
+	assert_non_null(
+	    strstr(y, "unix_socket_rules:\n  - name: allow-unix-dbus\n    paths: ['@dbus']\n"
+		      "    operations: [connect]\n"));
 	assert_non_null(strstr(y, "    signals: ['SIGTERM']\n    target:\n      type: children\n"));
 	free(y);
 }
@@ -237,18 +248,18 @@ static void test_report_policygen_unix_and_signals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_report_policygen_header_and_name),
-		cmocka_unit_test(test_report_policygen_no_events_is_einval),
-		cmocka_unit_test(test_report_policygen_commands_with_aliases),
-		cmocka_unit_test(test_report_policygen_risky_commands_get_arg_patterns),
-		cmocka_unit_test(test_report_policygen_network_behaviour_makes_risky),
-		cmocka_unit_test(test_report_policygen_paths_grouped_past_threshold),
-		cmocka_unit_test(test_report_policygen_never_collapses_over_blocked_or_home),
-		cmocka_unit_test(test_report_policygen_glob_chars_escaped_and_proc_pids),
-		cmocka_unit_test(test_report_policygen_soft_delete_kept),
-		cmocka_unit_test(test_report_policygen_subdomains_collapsed),
-		cmocka_unit_test(test_report_policygen_include_blocked_comments_rules),
-		cmocka_unit_test(test_report_policygen_unix_and_signals),
+	    cmocka_unit_test(test_report_policygen_header_and_name),
+	    cmocka_unit_test(test_report_policygen_no_events_is_einval),
+	    cmocka_unit_test(test_report_policygen_commands_with_aliases),
+	    cmocka_unit_test(test_report_policygen_risky_commands_get_arg_patterns),
+	    cmocka_unit_test(test_report_policygen_network_behaviour_makes_risky),
+	    cmocka_unit_test(test_report_policygen_paths_grouped_past_threshold),
+	    cmocka_unit_test(test_report_policygen_never_collapses_over_blocked_or_home),
+	    cmocka_unit_test(test_report_policygen_glob_chars_escaped_and_proc_pids),
+	    cmocka_unit_test(test_report_policygen_soft_delete_kept),
+	    cmocka_unit_test(test_report_policygen_subdomains_collapsed),
+	    cmocka_unit_test(test_report_policygen_include_blocked_comments_rules),
+	    cmocka_unit_test(test_report_policygen_unix_and_signals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

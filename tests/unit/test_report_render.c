@@ -12,37 +12,41 @@
 #include "cli/report_tally.c"
 
 #define EV_EXEC(pid, file, argv, dec, rule)                                                        \
-	"{\"type\":\"ptrace_execve\",\"session_id\":\"s1\",\"timestamp\":\"2026-01-01T10:00:0" #pid \
-	".000Z\",\"pid\":" #pid ",\"filename\":\"" file "\",\"argv\":" argv                        \
-	",\"policy\":{\"decision\":\"" dec "\",\"effective_decision\":\"" dec "\",\"rule\":\"" rule \
-	"\"}}\n"
+	"{\"type\":\"ptrace_execve\",\"session_id\":\"s1\",\"timestamp\":\"2026-01-01T10:00:"      \
+	"0" #pid ".000Z\",\"pid\":" #pid ",\"filename\":\"" file "\",\"argv\":" argv               \
+	",\"policy\":{\"decision\":\"" dec "\",\"effective_decision\":\"" dec                      \
+	"\",\"rule\":\"" rule "\"}}\n"
 #define EV_FILE(pid, path, op, dec, eff, rule)                                                     \
-	"{\"type\":\"ptrace_file\",\"session_id\":\"s1\",\"timestamp\":\"2026-01-01T10:00:0" #pid   \
+	"{\"type\":\"ptrace_file\",\"session_id\":\"s1\",\"timestamp\":\"2026-01-01T10:00:0" #pid  \
 	".500Z\",\"pid\":" #pid ",\"path\":\"" path "\",\"operation\":\"" op                       \
-	"\",\"policy\":{\"decision\":\"" dec "\",\"effective_decision\":\"" eff "\",\"rule\":\"" rule \
-	"\"}}\n"
+	"\",\"policy\":{\"decision\":\"" dec "\",\"effective_decision\":\"" eff                    \
+	"\",\"rule\":\"" rule "\"}}\n"
 
-static const char fixture[] =
-	EV_EXEC(1, "/usr/bin/uname", "[\"uname\",\"-a\"]", "allow", "allow-basics")
-	EV_EXEC(2, "/usr/bin/cat", "[\"cat\",\"/root/.ssh/id_rsa\"]", "allow", "allow-basics")
-	EV_FILE(2, "/root/.ssh/id_rsa", "open", "deny", "deny", "deny-ssh-keys")
-	EV_EXEC(3, "/usr/bin/rm", "[\"rm\",\"notes.txt\"]", "allow", "allow-basics")
-	EV_FILE(3, "/ws/notes.txt", "delete", "soft_delete", "soft_delete", "soft-delete-ws")
-	EV_FILE(3, "/etc/hosts.new", "write", "allow", "allow", "allow-all")
-	EV_FILE(3, "/ws/out.txt", "write", "allow", "allow", "allow-ws")
-	EV_FILE(3, "/dev/null", "write", "allow", "allow", "allow-dev")
-	EV_EXEC(4, "/usr/bin/sudo", "[\"sudo\",\"id\"]", "deny", "deny-priv")
-	"{\"type\":\"ptrace_network\",\"session_id\":\"s1\",\"pid\":5,\"remote\":\"169.254.169.254:80\","
-	"\"operation\":\"connect\",\"policy\":{\"decision\":\"deny\",\"effective_decision\":\"deny\","
-	"\"rule\":\"deny-metadata\"}}\n"
-	"{\"type\":\"ptrace_network\",\"session_id\":\"s1\",\"pid\":5,\"remote\":\"140.82.1.1:443\","
-	"\"domain\":\"api.github.com\",\"operation\":\"connect\",\"policy\":{\"decision\":\"approve\","
-	"\"effective_decision\":\"allow\",\"rule\":\"approve-github\"}}\n";
+static const char fixture[] = EV_EXEC(1, "/usr/bin/uname", "[\"uname\",\"-a\"]", "allow",
+				      "allow-basics")
+    EV_EXEC(2, "/usr/bin/cat", "[\"cat\",\"/root/.ssh/id_rsa\"]", "allow",
+	    "allow-basics") EV_FILE(2, "/root/.ssh/id_rsa", "open", "deny", "deny", "deny-ssh-keys")
+	EV_EXEC(3, "/usr/bin/rm", "[\"rm\",\"notes.txt\"]", "allow", "allow-basics") EV_FILE(
+	    3, "/ws/notes.txt", "delete", "soft_delete", "soft_delete",
+	    "soft-delete-ws") EV_FILE(3, "/etc/hosts.new", "write", "allow", "allow", "allow-all")
+	    EV_FILE(3, "/ws/out.txt", "write", "allow", "allow", "allow-ws")
+		EV_FILE(3, "/dev/null", "write", "allow", "allow", "allow-dev") EV_EXEC(
+		    4, "/usr/bin/sudo", "[\"sudo\",\"id\"]", "deny",
+		    "deny-priv") "{\"type\":\"ptrace_network\",\"session_id\":\"s1\",\"pid\":5,"
+				 "\"remote\":\"169.254.169.254:80\","
+				 "\"operation\":\"connect\",\"policy\":{\"decision\":\"deny\","
+				 "\"effective_decision\":\"deny\","
+				 "\"rule\":\"deny-metadata\"}}\n"
+				 "{\"type\":\"ptrace_network\",\"session_id\":\"s1\",\"pid\":5,"
+				 "\"remote\":\"140.82.1.1:443\","
+				 "\"domain\":\"api.github.com\",\"operation\":\"connect\","
+				 "\"policy\":{\"decision\":\"approve\","
+				 "\"effective_decision\":\"allow\",\"rule\":\"approve-github\"}}\n";
 
 static char *render(const char *text, bool detailed, const char *workspace)
 {
 	cJSON *events = report_events_parse(text);
-	struct report_opts o = { .detailed = detailed, .workspace = workspace };
+	struct report_opts o = {.detailed = detailed, .workspace = workspace};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -145,7 +149,8 @@ static void test_report_detailed_has_full_timeline(void **state)
 	for (const char *p = tl; (p = strstr(p, "\n| ")); p++)
 		rows++;
 	assert_int_equal(rows, 12); /* header + 11 events */
-	assert_non_null(strstr(tl, "| 10:00:02.500Z | 2 | files | `open /root/.ssh/id_rsa` | **deny** |"));
+	assert_non_null(
+	    strstr(tl, "| 10:00:02.500Z | 2 | files | `open /root/.ssh/id_rsa` | **deny** |"));
 	free(md);
 }
 
@@ -160,9 +165,10 @@ static void test_report_empty_session(void **state)
 
 static void test_report_markdown_cells_are_escaped(void **state)
 {
-	char *md = render("{\"type\":\"ptrace_file\",\"pid\":1,\"path\":\"/a|b`c\",\"operation\":\"write\","
-			  "\"policy\":{\"decision\":\"deny\",\"rule\":\"r\"}}",
-			  true, "/ws");
+	char *md = render(
+	    "{\"type\":\"ptrace_file\",\"pid\":1,\"path\":\"/a|b`c\",\"operation\":\"write\","
+	    "\"policy\":{\"decision\":\"deny\",\"rule\":\"r\"}}",
+	    true, "/ws");
 
 	assert_non_null(strstr(md, "`write /a b c`"));
 	free(md);
@@ -171,15 +177,15 @@ static void test_report_markdown_cells_are_escaped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_report_parses_jsonl_array_and_wrapped),
-		cmocka_unit_test(test_report_summary_counts_decisions),
-		cmocka_unit_test(test_report_findings_name_rule_and_process),
-		cmocka_unit_test(test_report_writes_outside_workspace_are_anomalies),
-		cmocka_unit_test(test_report_unknown_workspace_says_so),
-		cmocka_unit_test(test_report_activity_by_category),
-		cmocka_unit_test(test_report_detailed_has_full_timeline),
-		cmocka_unit_test(test_report_empty_session),
-		cmocka_unit_test(test_report_markdown_cells_are_escaped),
+	    cmocka_unit_test(test_report_parses_jsonl_array_and_wrapped),
+	    cmocka_unit_test(test_report_summary_counts_decisions),
+	    cmocka_unit_test(test_report_findings_name_rule_and_process),
+	    cmocka_unit_test(test_report_writes_outside_workspace_are_anomalies),
+	    cmocka_unit_test(test_report_unknown_workspace_says_so),
+	    cmocka_unit_test(test_report_activity_by_category),
+	    cmocka_unit_test(test_report_detailed_has_full_timeline),
+	    cmocka_unit_test(test_report_empty_session),
+	    cmocka_unit_test(test_report_markdown_cells_are_escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
