@@ -152,7 +152,7 @@ void verdict_from_command(const struct policy *p, struct verdict *v,
 	size_t len;
 	const char *args = cmd_subject_args(s, &len);
 
-	verdict_from_rule(p, v, &r->h, false, NULL, s->command, args);
+	verdict_from_rule(p, v, &r->h, false, &(struct msg_fields){ .command = s->command, .args = args });
 	v->command_rule = r;
 	if (!r->h.decision.invalid && r->h.decision.d == DECISION_REDIRECT && r->redirect.command)
 		v->exec_redirect = &r->redirect;

@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 struct addr {
@@ -93,7 +94,12 @@ void policy_decide_network(const struct policy *p, const struct net_query *q, st
 	for (size_t i = 0; i < p->network_rules.n; i++) {
 		if (!net_rule_matches(&rules[i], domain, dlen, have_ip ? &ip : NULL, q->port))
 			continue;
-		verdict_from_rule(p, v, &rules[i].h, false, domain ? domain : q->ip, NULL, NULL);
+		char port[16];
+		struct msg_fields f = { .domain = domain ? domain : q->ip,
+					.remote_addr = q->ip ? q->ip : domain, .remote_port = port };
+
+		snprintf(port, sizeof(port), "%d", q->port);
+		verdict_from_rule(p, v, &rules[i].h, false, &f);
 		return;
 	}
 	verdict_default(p, v, DECISION_DENY, "default-deny-network");
@@ -127,7 +133,7 @@ void policy_decide_unix(const struct policy *p, const char *path, const char *op
 			continue;
 		for (size_t j = 0; j < r->paths.n; j++)
 			if (policy_glob_match(r->globs[j], path, len)) {
-				verdict_from_rule(p, v, &r->h, false, path, NULL, NULL);
+				verdict_from_rule(p, v, &r->h, false, &(struct msg_fields){ .path = path });
 				return;
 			}
 	}

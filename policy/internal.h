@@ -293,15 +293,20 @@ char *policy_expand_vars(const char *s, const struct policy_vars *vars, char *er
 
 /* verdict.c */
 void verdict_init(struct verdict *v);
+/* Values for the {{.Field}} placeholders of rule messages (NULL = absent). */
+struct msg_fields {
+	const char *path, *command, *args;
+	const char *domain, *remote_addr, *remote_port;
+};
+
 /* Sets decision, effective decision, rule, timeout and the filled message. */
 void verdict_from_rule(const struct policy *p, struct verdict *v, const struct rule_head *h,
-		       bool file_category, const char *path, const char *command,
-		       const char *args);
+		       bool file_category, const struct msg_fields *f);
 void verdict_default(const struct policy *p, struct verdict *v, enum decision d,
 		     const char *rule);
-/* Fills {{.Path}} {{.Command}} {{.Args}} in v->message from the rule message. */
-void verdict_fill_message(struct verdict *v, const char *msg, const char *path,
-			  const char *command, const char *args);
+/* Fills {{.Path}} {{.Command}} {{.Args}} {{.Domain}} {{.RemoteAddr}}
+ * {{.RemotePort}} in v->message from the rule message. */
+void verdict_fill_message(struct verdict *v, const char *msg, const struct msg_fields *f);
 /* deny > redirect = soft_delete > approve > audit > allow (absorb as deny). */
 int decision_strictness(enum decision d);
 

@@ -154,20 +154,20 @@ static int unb64(const char *s, unsigned char *bin, size_t want)
 	return 0;
 }
 
-/* Appends "\n" to a malloc'd string (freeing it on failure). */
+/* A copy of s with "\n" appended; s is wiped (it may hold a secret) and freed. */
 static char *with_newline(char *s)
 {
 	size_t n = s ? strlen(s) : 0;
-	char *t = s ? realloc(s, n + 2) : NULL;
+	char *t = s ? malloc(n + 2) : NULL;
 
-	if (!t) {
-		if (s)
-			sodium_memzero(s, n);
-		free(s);
-		return NULL;
+	if (t) {
+		memcpy(t, s, n);
+		t[n] = '\n';
+		t[n + 1] = 0;
 	}
-	t[n] = '\n';
-	t[n + 1] = 0;
+	if (s)
+		sodium_memzero(s, n);
+	free(s);
 	return t;
 }
 

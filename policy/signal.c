@@ -171,7 +171,7 @@ void policy_decide_signal(const struct policy *p, const struct signal_query *q, 
 
 		if (!(r->sigmask & BIT(q->sig)) || !target_matches(r, q))
 			continue;
-		verdict_from_rule(p, v, &r->h, false, q->target_comm, NULL, NULL);
+		verdict_from_rule(p, v, &r->h, false, &(struct msg_fields){ .command = q->target_comm });
 		if (v->effective == DECISION_REDIRECT)
 			v->redirect_signal = r->redirect_sig;
 		return;

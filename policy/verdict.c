@@ -49,7 +49,7 @@ static enum decision effective_of(const struct policy *p, enum decision d, bool 
 }
 
 void verdict_from_rule(const struct policy *p, struct verdict *v, const struct rule_head *h,
-		       bool file_category, const char *path, const char *command, const char *args)
+		       bool file_category, const struct msg_fields *f)
 {
 	if (h->decision.invalid) {
 		v->decision = v->effective = DECISION_DENY;
@@ -61,7 +61,7 @@ void verdict_from_rule(const struct policy *p, struct verdict *v, const struct r
 	v->effective = effective_of(p, h->decision.d, file_category);
 	v->rule = h->name ? h->name : "";
 	v->timeout_ms = h->timeout_ms;
-	verdict_fill_message(v, h->message, path, command, args);
+	verdict_fill_message(v, h->message, f);
 }
 
 void verdict_default(const struct policy *p, struct verdict *v, enum decision d, const char *rule)
@@ -98,12 +98,15 @@ static size_t template_field(const char *s, const char *name)
 	return q[0] == '}' && q[1] == '}' ? (size_t)(q + 2 - s) : 0;
 }
 
-void verdict_fill_message(struct verdict *v, const char *msg, const char *path,
-			  const char *command, const char *args)
+void verdict_fill_message(struct verdict *v, const char *msg, const struct msg_fields *f)
 {
 	const struct {
 		const char *name, *value;
-	} fields[] = { { "Path", path }, { "Command", command }, { "Args", args } };
+	} fields[] = {
+		{ "Path", f->path },	      { "Command", f->command },
+		{ "Args", f->args },	      { "Domain", f->domain },
+		{ "RemoteAddr", f->remote_addr }, { "RemotePort", f->remote_port },
+	};
 	size_t at = 0;
 
 	if (!msg) {
