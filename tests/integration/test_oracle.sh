@@ -10,9 +10,10 @@
 #
 # Paths are compared after the same normalisation on both sides: made absolute
 # (strace -y prints the cwd/dirfd), lexically normalised, /proc/self,
-# /proc/thread-self and /proc/PID collapsed to /proc/<pid>, and the directory
-# part canonicalised (realpath) so /lib/x.so and /usr/lib/x.so (merged /usr)
-# are one file. Both sides see every attempt, failed ones included.
+# /proc/thread-self and /proc/PID collapsed to /proc/<pid>, and canonicalised
+# (realpath of the file if it still exists, else of its directory) so
+# /lib/x.so and /usr/lib/x.so.1.2 (merged /usr, library symlinks) are one file:
+# agentsh reports canonical paths. Failed attempts count on both sides.
 set -u
 
 WRAP_OPTS=("$@")
@@ -79,6 +80,10 @@ def norm_path(p, base=None):
     p = PROC_RE.sub("/proc/<pid>", p)
     if p.startswith(("/proc/", "/dev/fd/", "/dev/std")):
         return p
+    if os.path.lexists(p):
+        r = os.path.realpath(p)
+        if not r.startswith("/proc/"):
+            return r
     d, b = os.path.split(p)
     if os.path.isdir(d):
         d = os.path.realpath(d)
@@ -264,7 +269,6 @@ run_compare() { # NAME CMD...
 		echo "  workload output under agentsh:"
 		sed 's/^/    /' "$WORK/$name.wrap.out" | head -20
 		FAILED+=("$name (exit status)")
-		return
 	fi
 	"$PY" "$WORK/compare.py" "$name" "$WORK/$name.strace" "$WORK/$name.jsonl" "$RUN" ||
 		FAILED+=("$name")
