@@ -307,22 +307,55 @@ static bool world_writable(const char *path)
 	return stat(path, &st) == 0 && (st.st_mode & S_IWOTH);
 }
 
-/* Finds the trusted public key with key_id in dir (every *.json file). */
+/* Checks one key file; returns 1 when it holds kid (pk filled), 0 if not, <0 on error. */
+static int check_key_file(const char *path, const char *kid,
+			  unsigned char pk[crypto_sign_PUBLICKEYBYTES], char *err, size_t errlen)
+{
+	unsigned char *text = NULL;
+	size_t len;
+	cJSON *o, *id, *key, *exp;
+	time_t t;
+	int r = 0;
+
+	if (read_all(path, KEY_FILE_MAX, &text, &len) < 0)
+		return 0;
+	o = cJSON_Parse((const char *)text);
+	free(text);
+	id = cJSON_GetObjectItem(o, "key_id");
+	key = cJSON_GetObjectItem(o, "public_key");
+	exp = cJSON_GetObjectItem(o, "expires_at");
+	if (!cJSON_IsString(id) || strcmp(id->valuestring, kid) != 0)
+		r = 0;
+	else if (!cJSON_IsString(key) || unb64(key->valuestring, pk, crypto_sign_PUBLICKEYBYTES) < 0)
+		r = errf(err, errlen, -EINVAL, "%s: invalid public_key", path);
+	else if (cJSON_IsString(exp) && *exp->valuestring &&
+		 (policy_parse_rfc3339(exp->valuestring, &t) < 0 || t <= time(NULL)))
+		r = errf(err, errlen, -EKEYEXPIRED, "expired_key: %s (expires_at %s)", kid,
+			 exp->valuestring);
+	else
+		r = 1;
+	cJSON_Delete(o);
+	return r;
+}
+
+/*
+ * Finds the trusted public key with key_id in dir (every *.json file). Every
+ * file is looked at: in strict mode one world-writable key file taints the
+ * store, and a key_id listed twice is refused.
+ */
 static int find_key(const char *dir, const char *kid, bool strict,
 		    unsigned char pk[crypto_sign_PUBLICKEYBYTES], char *err, size_t errlen)
 {
+	unsigned char cand[crypto_sign_PUBLICKEYBYTES];
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	int r = errf(err, errlen, -ENOKEY, "unknown_key: %s is not in trust store %s", kid, dir);
+	int found = 0, r = 0;
 
 	if (!d)
 		return errf(err, errlen, -errno, "read trust store %s: %s", dir, strerror(errno));
-	while ((e = readdir(d))) {
+	while (r >= 0 && (e = readdir(d))) {
 		char path[4200];
-		unsigned char *text = NULL;
-		size_t len, n = strlen(e->d_name);
-		cJSON *o, *id, *key, *exp;
-		time_t t;
+		size_t n = strlen(e->d_name);
 
 		if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
 			continue;
@@ -331,29 +364,16 @@ static int find_key(const char *dir, const char *kid, bool strict,
 			r = errf(err, errlen, -EPERM, "trust store key file %s is world-writable", path);
 			break;
 		}
-		if (read_all(path, KEY_FILE_MAX, &text, &len) < 0)
-			continue;
-		o = cJSON_Parse((const char *)text);
-		free(text);
-		id = cJSON_GetObjectItem(o, "key_id");
-		key = cJSON_GetObjectItem(o, "public_key");
-		exp = cJSON_GetObjectItem(o, "expires_at");
-		if (cJSON_IsString(id) && strcmp(id->valuestring, kid) == 0) {
-			if (!cJSON_IsString(key) || unb64(key->valuestring, pk, crypto_sign_PUBLICKEYBYTES) < 0)
-				r = errf(err, errlen, -EINVAL, "%s: invalid public_key", path);
-			else if (cJSON_IsString(exp) && *exp->valuestring &&
-				 (policy_parse_rfc3339(exp->valuestring, &t) < 0 || t <= time(NULL)))
-				r = errf(err, errlen, -EKEYEXPIRED, "expired_key: %s (expires_at %s)", kid,
-					 exp->valuestring);
-			else
-				r = 0;
-			cJSON_Delete(o);
-			break;
-		}
-		cJSON_Delete(o);
+		r = check_key_file(path, kid, cand, err, errlen);
+		if (r == 1 && found++)
+			r = errf(err, errlen, -EINVAL, "trust store %s: duplicate key_id %s", dir, kid);
+		else if (r == 1)
+			memcpy(pk, cand, sizeof(cand));
 	}
 	closedir(d);
-	return r;
+	if (r < 0)
+		return r;
+	return found ? 0 : errf(err, errlen, -ENOKEY, "unknown_key: %s is not in trust store %s", kid, dir);
 }
 
 static int parse_sig(const char *sigpath, char kid[65], unsigned char sig[crypto_sign_BYTES],
