@@ -23,6 +23,8 @@ static const struct {
     {"file_", REPORT_CAT_FILE},
     {"unix_", REPORT_CAT_UNIX},
     {"signal", REPORT_CAT_SIGNAL},
+    {"command_started", REPORT_CAT_SUBMIT},
+    {"command_finished", REPORT_CAT_SUBMIT},
     {"exec", REPORT_CAT_EXEC},
     {"command", REPORT_CAT_EXEC},
     {"process", REPORT_CAT_PROCESS},
@@ -32,7 +34,8 @@ static const char *const cat_names[REPORT_CAT_COUNT] = {
     [REPORT_CAT_EXEC] = "commands",	 [REPORT_CAT_FILE] = "files",
     [REPORT_CAT_NET] = "network",	 [REPORT_CAT_UNIX] = "unix sockets",
     [REPORT_CAT_SIGNAL] = "signals",	 [REPORT_CAT_PROCESS] = "process",
-    [REPORT_CAT_APPROVAL] = "approvals", [REPORT_CAT_OTHER] = "other",
+    [REPORT_CAT_APPROVAL] = "approvals", [REPORT_CAT_SUBMIT] = "submitted",
+    [REPORT_CAT_OTHER] = "other",
 };
 
 const char *report_cat_name(enum report_cat c)
@@ -206,6 +209,28 @@ const char *report_ev_program(const cJSON *ev)
 	return f ? f : report_ev_str(ev, "path");
 }
 
+/* "run make -j2" / "exit 2: make -j2" for the server's command lifecycle events. */
+static void describe_submit(const cJSON *ev, char *buf, size_t len)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(ev, "fields");
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(f, "args"), *a;
+	const char *t = report_ev_str(ev, "type");
+	size_t off;
+
+	if (t && strcmp(t, "command_finished") == 0)
+		off = (size_t)snprintf(buf, len, "exit %ld: ", report_ev_num(ev, "exit_code", -1));
+	else
+		off = (size_t)snprintf(buf, len, "run ");
+	if (off < len)
+		off += (size_t)snprintf(buf + off, len - off, "%s",
+					report_ev_str(ev, "command") ?: "?");
+	cJSON_ArrayForEach(a, args)
+	{
+		if (off < len && cJSON_IsString(a))
+			off += (size_t)snprintf(buf + off, len - off, " %s", a->valuestring);
+	}
+}
+
 void report_ev_describe(const cJSON *ev, char *buf, size_t len)
 {
 	const char *op = report_ev_str(ev, "operation");
@@ -223,6 +248,9 @@ void report_ev_describe(const cJSON *ev, char *buf, size_t len)
 		snprintf(buf, len, "%s %s%s%s:%ld", op ? op : "connect", host,
 			 ip[0] && strcmp(ip, host) ? " " : "", ip[0] && strcmp(ip, host) ? ip : "",
 			 port);
+		return;
+	case REPORT_CAT_SUBMIT:
+		describe_submit(ev, buf, len);
 		return;
 	case REPORT_CAT_SIGNAL:
 		snprintf(args, sizeof(args), "%ld", report_ev_num(ev, "signal", 0));

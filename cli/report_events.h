@@ -19,6 +19,7 @@ enum report_cat {
 	REPORT_CAT_SIGNAL,
 	REPORT_CAT_PROCESS,
 	REPORT_CAT_APPROVAL,
+	REPORT_CAT_SUBMIT, /* the server's command_started / command_finished */
 	REPORT_CAT_OTHER,
 	REPORT_CAT_COUNT,
 };

@@ -35,6 +35,7 @@ struct report_ctx {
 	struct tally cats, commands, file_ops, net, decided;
 	const char *first_ts, *last_ts, *sid;
 	long n_events, n_blocked;
+	long n_finished, n_failed; /* submitted commands that finished / exited non-zero */
 };
 
 bool report_op_is_write(const char *op)
@@ -158,6 +159,16 @@ static void note_findings(struct report_ctx *c, const cJSON *ev, bool blocked, c
 		tally_bump(&c->f.truncated, key, 0);
 }
 
+static void note_submit(struct report_ctx *c, const cJSON *ev)
+{
+	const char *t = report_ev_str(ev, "type");
+
+	if (t && strcmp(t, "command_finished") == 0) {
+		c->n_finished++;
+		c->n_failed += report_ev_num(ev, "exit_code", 0) != 0;
+	}
+}
+
 static void note_event(struct report_ctx *c, const cJSON *ev)
 {
 	bool blocked = report_ev_blocked(ev);
@@ -173,10 +184,14 @@ static void note_event(struct report_ctx *c, const cJSON *ev)
 		c->last_ts = ts;
 	if (!c->sid)
 		c->sid = report_ev_str(ev, "session_id");
+	tally_bump(&c->cats, report_cat_name(cat), blocked);
+	if (cat == REPORT_CAT_SUBMIT) { /* the server's lifecycle events decide nothing */
+		note_submit(c, ev);
+		return;
+	}
 	if (cat == REPORT_CAT_EXEC)
 		note_exec(c, ev, blocked);
 	finding_key(c, ev, key, sizeof(key));
-	tally_bump(&c->cats, report_cat_name(cat), blocked);
 	tally_bump(&c->decided, report_ev_decision(ev), blocked);
 	if (cat == REPORT_CAT_FILE)
 		note_file(c, ev, blocked, key);
@@ -200,7 +215,11 @@ static void print_header(struct report_ctx *c)
 	if (c->first_ts)
 		fprintf(out, "- **Time:** %s → %s\n", c->first_ts, c->last_ts);
 	fprintf(out, "- **Events:** %ld (%ld blocked)\n", c->n_events, c->n_blocked);
-	fprintf(out, "- **Commands run:** %ld\n\n", cmds ? cmds->count : 0L);
+	fprintf(out, "- **Commands run:** %ld\n", cmds ? cmds->count : 0L);
+	if (c->n_finished)
+		fprintf(out, "- **Commands submitted:** %ld (%ld exited non-zero)\n", c->n_finished,
+			c->n_failed);
+	fputc('\n', out);
 }
 
 static void print_decisions(struct report_ctx *c)
@@ -326,6 +345,8 @@ static void print_timeline(struct report_ctx *c)
 	{
 		const char *ts = report_ev_str(ev, "timestamp");
 		const char *t = ts && strlen(ts) > 11 && ts[10] == 'T' ? ts + 11 : ts;
+		bool submit = report_ev_category(ev) == REPORT_CAT_SUBMIT;
+		bool bold = report_ev_blocked(ev);
 		char what[1024], clean[1024], rule[256];
 
 		report_ev_describe(ev, what, sizeof(what));
@@ -333,8 +354,8 @@ static void print_timeline(struct report_ctx *c)
 		md_clean(report_ev_rule(ev), rule, sizeof(rule));
 		fprintf(out, "| %s | %ld | %s | `%s` | %s%s%s | %s |\n", t ? t : "",
 			report_ev_num(ev, "pid", 0), report_cat_name(report_ev_category(ev)), clean,
-			report_ev_blocked(ev) ? "**" : "", report_ev_effective(ev),
-			report_ev_blocked(ev) ? "**" : "", rule);
+			bold ? "**" : "", submit ? "-" : report_ev_effective(ev), bold ? "**" : "",
+			rule);
 	}
 	fprintf(out, "\n");
 }

@@ -245,6 +245,19 @@ static void test_report_policygen_unix_and_signals(void **state)
 	free(y);
 }
 
+static void test_report_policygen_server_lifecycle_events_ignored(void **state)
+{
+	struct pgen_opts o = {.threshold = 5, .arg_patterns = true};
+	char *y =
+	    gen_ok("{\"type\":\"command_started\",\"fields\":{\"command\":\"curl\","
+		   "\"args\":[\"x\"]}}\n" EXEC(1, "/usr/bin/curl", "[\"curl\",\"-I\"]", "allow"),
+		   &o);
+
+	assert_non_null(strstr(y, "    args_patterns:\n      - '^-I$'\n    decision: allow\n"));
+	assert_non_null(strstr(y, "'curl (network): 1 run'"));
+	free(y);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +273,7 @@ int main(void)
 	    cmocka_unit_test(test_report_policygen_subdomains_collapsed),
 	    cmocka_unit_test(test_report_policygen_include_blocked_comments_rules),
 	    cmocka_unit_test(test_report_policygen_unix_and_signals),
+	    cmocka_unit_test(test_report_policygen_server_lifecycle_events_ignored),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -174,6 +174,25 @@ static void test_report_markdown_cells_are_escaped(void **state)
 	free(md);
 }
 
+static void test_report_submitted_commands_are_not_decisions(void **state)
+{
+	char *md = render(
+	    "{\"type\":\"command_started\",\"session_id\":\"s2\",\"source\":\"server\","
+	    "\"fields\":{\"command\":\"make\",\"args\":[\"-j2\"]}}\n"
+	    "{\"type\":\"command_finished\",\"session_id\":\"s2\",\"source\":\"server\","
+	    "\"fields\":{\"command\":\"make\",\"args\":[\"-j2\"],\"exit_code\":2}}\n" EV_EXEC(
+		1, "/usr/bin/make", "[\"make\",\"-j2\"]", "allow", "ok"),
+	    true, "/ws");
+
+	assert_non_null(strstr(md, "- **Commands run:** 1\n"));
+	assert_non_null(strstr(md, "- **Commands submitted:** 1 (1 exited non-zero)\n"));
+	assert_non_null(strstr(md, "| allow | 1 |\n")); /* only the exec decided anything */
+	assert_non_null(strstr(md, "| submitted | 2 | 2 | 0 |"));
+	assert_non_null(strstr(md, "| submitted | `run make -j2` | - |"));
+	assert_non_null(strstr(md, "| submitted | `exit 2: make -j2` | - |"));
+	free(md);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +205,7 @@ int main(void)
 	    cmocka_unit_test(test_report_detailed_has_full_timeline),
 	    cmocka_unit_test(test_report_empty_session),
 	    cmocka_unit_test(test_report_markdown_cells_are_escaped),
+	    cmocka_unit_test(test_report_submitted_commands_are_not_decisions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
