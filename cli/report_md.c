@@ -138,6 +138,14 @@ static void note_net(struct report_ctx *c, const cJSON *ev, bool blocked)
 	tally_bump(&c->net, key, blocked);
 }
 
+/* An approve event is written when the operation is held; an outcome event may follow. */
+static const char *approval_outcome(const cJSON *ev, bool blocked)
+{
+	if (blocked)
+		return "denied";
+	return strcmp(report_ev_effective(ev), "approve") == 0 ? "held for a human" : "allowed";
+}
+
 static void note_findings(struct report_ctx *c, const cJSON *ev, bool blocked, const char *key)
 {
 	const char *d = report_ev_decision(ev);
@@ -148,7 +156,7 @@ static void note_findings(struct report_ctx *c, const cJSON *ev, bool blocked, c
 	if (strcmp(d, "approve") == 0 || report_ev_category(ev) == REPORT_CAT_APPROVAL) {
 		char k[1200];
 
-		snprintf(k, sizeof(k), "%s — %s", key, blocked ? "denied" : "allowed");
+		snprintf(k, sizeof(k), "%s — %s", key, approval_outcome(ev, blocked));
 		tally_bump(&c->f.approvals, k, blocked);
 	}
 	if (strcmp(d, "redirect") == 0)

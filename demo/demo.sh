@@ -1,13 +1,28 @@
 #!/usr/bin/env bash
 # The agentsh demo (`make demo`): a server on a free local port with a temporary data directory,
-# a session on a temporary workspace under the dev-safe policy, four commands an agent might run
-# (one allowed, one reading ~/.ssh, one deleting a file from a subprocess, one connecting to a
-# denied address), then the session report. Offline: every address used is on this machine.
+# a session on a temporary workspace under the dev-safe policy, four commands an agent might run:
+#   1. uname -a (allowed)
+#   2. cat ~/.ssh/id_ed25519 of a fake home (denied)
+#   3. a script whose subprocess deletes a workspace file: soft-deleted and restored with
+#      `agentsh trash` when dev-safe soft-deletes, or held for approval (the demo answers deny)
+#      when dev-safe asks a human
+#   4. a connect to the cloud metadata address, inside a private network namespace when this
+#      machine allows one (else to a unix socket dev-safe denies), so nothing can leave the machine
+# then `agentsh report latest`. Prints PASS/FAIL per step; a part of agentsh missing from the build
+# is named (MISSING, exit 3) instead of waited for. Every step has a time limit; the server is
+# stopped and the scratch directory removed on exit.
 # Usage: bash demo/demo.sh [path/to/agentsh]
 set -u
 START=$SECONDS
 AGENTSH=$(readlink -f "${1:-build/agentsh}")
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Run inside a private network namespace (user namespace, loopback only) when this machine allows
+# one: then even a connect agentsh failed to deny could not leave the machine.
+if [ -z "${AGENTSH_DEMO_NETNS+set}" ] && command -v unshare >/dev/null && command -v ip >/dev/null &&
+	unshare -rn true 2>/dev/null; then
+	export AGENTSH_DEMO_NETNS=1
+	exec unshare -rn bash -c 'ip link set lo up && exec bash "$0" "$@"' "${BASH_SOURCE[0]}" "$AGENTSH"
+fi
 STEP_TIMEOUT=${AGENTSH_DEMO_STEP_TIMEOUT:-20}
 T=$(mktemp -d "${TMPDIR:-/tmp}/agentsh-demo.XXXXXX")
 SERVER_PID=
@@ -63,11 +78,13 @@ run() {
 	fi
 	return 0
 }
-# denied_event TYPE TEXT: the session's history has a denied TYPE event mentioning TEXT.
-denied_event() {
-	curl -sf -m 5 "$AGENTSH_SERVER/api/v1/sessions/$SID/history?type=$1&decision=deny" 2>/dev/null |
-		grep -qF "$2"
+# history_has TYPE DECISION TEXT: the session's history has a TYPE event with that effective
+# decision mentioning TEXT.
+history_has() {
+	curl -sf -m 5 "$AGENTSH_SERVER/api/v1/sessions/$SID/history?type=$1&decision=$2" 2>/dev/null |
+		grep -qF "$3"
 }
+denied_event() { history_has "$1" deny "$2"; }
 json_field() { # json_field FIELD < JSON
 	python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1" 2>/dev/null
 }
@@ -79,6 +96,68 @@ report_story() {
 	     keep && NF { print }' "$1"
 	say ""
 	say "(full report: agentsh report latest --level detailed)"
+}
+
+demo_delete_soft() {
+	run "agentsh exec" "$AGENTSH" exec "$SID" -- sh ./cleanup.sh
+	show "$T/out"
+	if [ -e "$WS/notes.txt" ]; then
+		fail "notes.txt was not deleted"
+		return
+	fi
+	say "    notes.txt is gone from the workspace; the trash has it:"
+	# In the workspace, with AGENTSH_SESSION_ID set: agentsh trash finds the session's trash.
+	if run "agentsh trash" env -C "$WS" "$AGENTSH" trash list; then
+		show "$T/out"
+		TRASH_ID=$(grep -m1 "notes.txt" "$T/out" | awk '{print $1}')
+		if [ -n "$TRASH_ID" ]; then
+			say "    agentsh trash restore $TRASH_ID"
+			run "agentsh trash restore" env -C "$WS" "$AGENTSH" trash restore "$TRASH_ID"
+			show "$T/out"
+		fi
+	fi
+	if [[ " ${MISSING[*]} " == *" agentsh trash "* ]]; then
+		:
+	elif grep -qx "meeting notes: ship the demo" "$WS/notes.txt" 2>/dev/null; then
+		pass "notes.txt was soft-deleted and restored with agentsh trash"
+	else
+		fail "notes.txt was not restored from the trash"
+	fi
+}
+
+# The delete waits for a human: the demo lists the pending approval and denies it.
+demo_delete_approval() {
+	local id= i
+	timeout -k 2 "$STEP_TIMEOUT" "$AGENTSH" exec "$SID" -- sh ./cleanup.sh >"$T/exec3" 2>&1 &
+	local exec_pid=$!
+	for i in $(seq 1 50); do
+		"$AGENTSH" approve list --json >"$T/approvals" 2>/dev/null
+		id=$(python3 -c 'import json,sys
+a = json.load(open(sys.argv[1]))
+a = a.get("approvals", []) if isinstance(a, dict) else a
+print(next((x["id"] for x in a if "notes.txt" in json.dumps(x)), ""))' "$T/approvals" 2>/dev/null)
+		[ -n "$id" ] && break
+		sleep 0.1
+	done
+	if [ -z "$id" ]; then
+		wait $exec_pid
+		show "$T/exec3"
+		fail "no approval was requested for the delete"
+		return
+	fi
+	say "    pending approval $id: $(python3 -c 'import json,sys
+a = json.load(open(sys.argv[1])); a = a.get("approvals", []) if isinstance(a, dict) else a
+x = next(x for x in a if x["id"] == sys.argv[2]); print(x.get("message") or x.get("rule"))' "$T/approvals" "$id" 2>/dev/null)"
+	say "    the demo answers: agentsh approve resolve $id --deny --reason 'keep the notes'"
+	"$AGENTSH" approve resolve "$id" --deny --reason "keep the notes" >/dev/null 2>&1
+	wait $exec_pid
+	show "$T/exec3"
+	if grep -qx "meeting notes: ship the demo" "$WS/notes.txt" 2>/dev/null &&
+		history_has ptrace_file approve "$WS/notes.txt"; then
+		pass "deleting notes.txt waited for approval; denied, the file is intact"
+	else
+		fail "the delete of notes.txt was not held and denied"
+	fi
 }
 
 # ---- prerequisites ------------------------------------------------------------------------------
@@ -168,49 +247,41 @@ if [ $RC -ne 0 ] && ! grep -q "FAKE DEMO KEY" "$T/out" && denied_event ptrace_fi
 else fail "reading ~/.ssh was not denied (exit $RC)"; fi
 
 # ---- 3. a subprocess deletes a workspace file ----------------------------------------------------
-step "3. ./cleanup.sh, whose subprocess runs rm notes.txt (soft-deleted, restorable)"
-run "agentsh exec" "$AGENTSH" exec "$SID" -- sh ./cleanup.sh
-show "$T/out"
-if [ -e "$WS/notes.txt" ]; then
-	fail "notes.txt was not deleted"
+# dev-safe decides a workspace delete: soft_delete (the file goes to the trash) or approve (a
+# human is asked; the demo plays the human).
+DELETE_DECISION=$(PROJECT_ROOT="$WS" "$AGENTSH" policy test "$POLICY_DIR/dev-safe.yaml" \
+	--file "$WS/notes.txt" --op delete 2>/dev/null | sed -n 's/^decision: //p')
+if [ "$DELETE_DECISION" = approve ]; then
+	step "3. ./cleanup.sh, whose subprocess runs rm notes.txt (dev-safe asks a human first)"
+	demo_delete_approval
 else
-	say "    notes.txt is gone from the workspace; the trash has it:"
-	# In the workspace, with AGENTSH_SESSION_ID set: agentsh trash finds the session's trash.
-	if run "agentsh trash" env -C "$WS" "$AGENTSH" trash list; then
-		show "$T/out"
-		TRASH_ID=$(grep -m1 "notes.txt" "$T/out" | awk '{print $1}')
-		if [ -n "$TRASH_ID" ]; then
-			say "    agentsh trash restore $TRASH_ID"
-			run "agentsh trash restore" env -C "$WS" "$AGENTSH" trash restore "$TRASH_ID"
-			show "$T/out"
-		fi
-	fi
-	if [[ " ${MISSING[*]} " == *" agentsh trash "* ]]; then
-		:
-	elif grep -qx "meeting notes: ship the demo" "$WS/notes.txt" 2>/dev/null; then
-		pass "notes.txt was soft-deleted and restored with agentsh trash"
-	else
-		fail "notes.txt was not restored from the trash"
-	fi
+	step "3. ./cleanup.sh, whose subprocess runs rm notes.txt (soft-deleted, restorable)"
+	demo_delete_soft
 fi
 
 # ---- 4. a connection the policy denies ----------------------------------------------------------
-# Only loopback addresses: if a policy did allow one, nothing would leave this machine.
-DENIED_ADDR=
-for cand in 127.0.0.2:9 127.1.2.3:80 127.0.0.1:9; do
-	if "$AGENTSH" policy test "$POLICY_DIR/dev-safe.yaml" --connect "$cand" 2>/dev/null | grep -qw deny; then
-		DENIED_ADDR=$cand
-		break
+if [ "${AGENTSH_DEMO_NETNS:-0}" = 1 ] &&
+	"$AGENTSH" policy test "$POLICY_DIR/dev-safe.yaml" --connect 169.254.169.254:80 2>/dev/null |
+	grep -qx "decision: deny"; then
+	step "4. curl http://169.254.169.254/ (the cloud metadata address; private network namespace)"
+	run "agentsh exec" "$AGENTSH" exec "$SID" -- curl -sS -m 5 http://169.254.169.254/
+	show "$T/out"
+	if [ $RC -ne 0 ] && denied_event ptrace_network 169.254.169.254; then
+		pass "connect to 169.254.169.254:80 was denied (exit $RC)"
+	else
+		fail "connect to 169.254.169.254:80 was not denied (exit $RC)"
 	fi
-done
-DENIED_ADDR=${DENIED_ADDR:-127.0.0.2:9}
-step "4. curl http://$DENIED_ADDR/ (an address dev-safe does not allow)"
-run "agentsh exec" "$AGENTSH" exec "$SID" -- curl -sS -m 5 "http://$DENIED_ADDR/"
-show "$T/out"
-if [ $RC -ne 0 ] && denied_event ptrace_network "${DENIED_ADDR%:*}"; then
-	pass "connect to $DENIED_ADDR was denied (exit $RC)"
 else
-	fail "connect to $DENIED_ADDR was not reported as denied (exit $RC)"
+	# No private network namespace here: connect to a unix socket dev-safe denies instead, so no
+	# packet could leave this machine whatever happens.
+	step "4. curl --unix-socket /run/docker.sock http://localhost/ (container runtimes are denied)"
+	run "agentsh exec" "$AGENTSH" exec "$SID" -- curl -sS -m 5 --unix-socket /run/docker.sock http://localhost/
+	show "$T/out"
+	if [ $RC -ne 0 ] && denied_event ptrace_unix docker.sock; then
+		pass "connect to /run/docker.sock was denied (exit $RC)"
+	else
+		fail "connect to /run/docker.sock was not denied (exit $RC)"
+	fi
 fi
 
 # ---- the report ---------------------------------------------------------------------------------

@@ -21,9 +21,13 @@ if [ $rc -eq 3 ] && grep -q "^MISSING:" "$T/out" && ! grep -q "^FAIL" "$T/out"; 
 fi
 [ $rc -eq 0 ]; check demo_exit $rc
 [ $rc -ne 124 ]; check demo_did_not_hang $?
+# Step 3 follows dev-safe: a soft delete restored from the trash, or a delete held for approval.
+# Step 4 connects to the metadata address inside a private network namespace, or else to a
+# denied unix socket.
 for line in "PASS uname -a ran" "PASS reading ~/.ssh was denied" \
-	"PASS notes.txt was soft-deleted and restored with agentsh trash" \
-	"PASS connect to 127.[0-9.]*:[0-9]* was denied" "PASS report latest lists the denied operations"; do
+	"PASS \(notes.txt was soft-deleted and restored with agentsh trash\|deleting notes.txt waited for approval; denied, the file is intact\)" \
+	"PASS connect to \(169.254.169.254:80\|/run/docker.sock\) was denied" \
+	"PASS report latest lists the denied operations"; do
 	grep -q "^$line" "$T/out"; check "line: $line" $?
 done
 grep -q "^5 passed, 0 failed in [0-9]*s$" "$T/out"; check summary_line $?
