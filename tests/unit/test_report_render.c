@@ -99,7 +99,8 @@ static void test_report_findings_name_rule_and_process(void **state)
 	assert_non_null(strstr(md, "`connect 169.254.169.254:80`"));
 	assert_non_null(strstr(md, "rule `deny-priv`"));
 	assert_non_null(strstr(md, "### Approvals (1)"));
-	assert_non_null(strstr(md, "api.github.com 140.82.1.1:443"));
+	assert_non_null(
+	    strstr(md, "api.github.com 140.82.1.1:443` — rule `approve-github` — allowed"));
 	assert_non_null(strstr(md, "### Soft-deleted files (1)"));
 	assert_non_null(strstr(md, "`delete /ws/notes.txt` by `rm`"));
 	assert_non_null(strstr(md, "agentsh trash"));
@@ -174,6 +175,16 @@ static void test_report_markdown_cells_are_escaped(void **state)
 	free(md);
 }
 
+static void test_report_held_approval_is_not_allowed(void **state)
+{
+	char *md = render(EV_FILE(3, "/ws/x", "delete", "approve", "approve", "ask"), false, "/ws");
+
+	assert_non_null(strstr(md, "### Approvals (1)\n\n- **files** `delete /ws/x` — rule `ask` — "
+				   "held for a human\n"));
+	assert_non_null(strstr(md, "**Blocked operations: 0.**"));
+	free(md);
+}
+
 static void test_report_submitted_commands_are_not_decisions(void **state)
 {
 	char *md = render(
@@ -206,6 +217,7 @@ int main(void)
 	    cmocka_unit_test(test_report_empty_session),
 	    cmocka_unit_test(test_report_markdown_cells_are_escaped),
 	    cmocka_unit_test(test_report_submitted_commands_are_not_decisions),
+	    cmocka_unit_test(test_report_held_approval_is_not_allowed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
