@@ -183,6 +183,8 @@ static int run(const struct wrap_args *a, const struct config *cfg)
 	if (!workspace)
 		workspace = getcwd(cwd, sizeof(cwd)) ? cwd : ".";
 	eo.workspace = workspace;
+	eo.vars.project_root = workspace;
+	eo.vars.home = getenv("HOME");
 	eo.trash_dir = cfg->sandbox.fuse.audit.trash_path;
 	tracer_opts_from_config(&to, cfg, a);
 	eo.max_hold_ms = to.max_hold_ms;

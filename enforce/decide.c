@@ -24,6 +24,7 @@ int enforce_new(const struct enforce_opts *o, struct policy *p, struct enforce *
 	e->p = p;
 	e->approver_fd = -1;
 	e->started = time(NULL);
+	e->ids = identity_build(p, &e->o.vars);
 	if (enforce_approver_connect(e) < 0) {
 		free(e);
 		return -ECONNREFUSED;
@@ -36,6 +37,7 @@ void enforce_free(struct enforce *e)
 {
 	if (!e)
 		return;
+	identity_free(e->ids);
 	policy_free(e->p);
 	safe_close(e->approver_fd);
 	free(e);
@@ -151,7 +153,15 @@ static void decide_file(const struct enforce *e, const struct op *op, struct ver
 {
 	struct verdict v2;
 
+	const char *other;
+
 	policy_decide_file(e->p, op->p1.path, op->ops, v);
+	/* Another name of a protected file is the protected file. */
+	if (v->effective != DECISION_DENY && (other = identity_lookup(e->ids, op->p1.path))) {
+		policy_decide_file(e->p, other, op->ops, &v2);
+		if (strictness(v2.effective) > strictness(v->effective))
+			*v = v2;
+	}
 	if (op->npaths < 2)
 		return;
 	policy_decide_file(e->p, op->p2.path, op->ops | FOP_CREATE | FOP_WRITE, &v2);
@@ -283,6 +293,8 @@ static void decide(struct enforce *e, const struct proc_info *pi, const struct o
 /* The errno a deny returns: EPERM where that is the kernel's convention. */
 static int deny_errno(const struct op *op)
 {
+	if (op->kind == OP_DANGER && strcmp(op->name, "open_by_handle_at") == 0)
+		return EACCES; /* an open, like the others */
 	if (op->kind == OP_SIGNAL || op->kind == OP_DANGER)
 		return strcmp(op->name, "io_uring_setup") == 0 ? ENOSYS : EPERM;
 	return EACCES;

@@ -23,6 +23,7 @@ struct enforce_opts {
 	long max_hold_ms;
 	const char *workspace; /* soft-delete trash lives here */
 	const char *trash_dir; /* sandbox.fuse.audit.trash_path (relative to workspace) */
+	struct policy_vars vars; /* for ${VAR} in protected paths (identity index) */
 };
 
 /* Who did it. */

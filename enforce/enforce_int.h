@@ -13,9 +13,16 @@ struct enforce {
 	char abuf[8192];
 	size_t alen;
 	time_t started;
+	struct identity_index *ids;
 };
 
 int enforce_approver_connect(struct enforce *e);
+
+/* enforce/identity.c: (device, inode) of protected files. */
+struct identity_index;
+struct identity_index *identity_build(const struct policy *p, const struct policy_vars *vars);
+void identity_free(struct identity_index *ix);
+const char *identity_lookup(const struct identity_index *ix, const char *path);
 void enforce_send_approval(struct enforce *e, uint64_t id, const char *event_line,
 			   long timeout_ms);
 

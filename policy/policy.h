@@ -263,6 +263,11 @@ int policy_signing_check(const char *policy_path, const char *trust_store_dir, c
 int policy_verify_manifest(const char *manifest_path, const char *policy_path, char *err,
 			   size_t errlen);
 
+/* Calls fn for each path pattern of a file rule that does not simply allow
+ * (deny, approve, redirect, soft_delete), ${VAR} expanded (policy/iter.c). */
+void policy_for_each_protected_pattern(const struct policy *p, const struct policy_vars *vars,
+				       void (*fn)(void *ctx, const char *pattern), void *ctx);
+
 /* Static data the tracer needs to plan what to trace. */
 bool policy_has_signal_rules(const struct policy *p);
 bool policy_has_unix_rules(const struct policy *p);

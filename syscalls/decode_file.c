@@ -73,6 +73,8 @@ int dec_open(const struct sc_ctx *c, struct op *op)
 		}
 		flags = (int)how.flags;
 		op->open_how = true;
+		if (how.resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH))
+			op->flags = how.resolve;
 	} else {
 		flags = (int)c->args[sc->flags];
 	}
@@ -80,7 +82,24 @@ int dec_open(const struct sc_ctx *c, struct op *op)
 	op->ops = syscalls_open_flags_to_ops(flags);
 	/* O_CREAT|O_EXCL never follows a final symlink; O_NOFOLLOW neither. */
 	bool follow = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
-	return decode_path(c, op, &op->p1, sc->dirfd, sc->path, follow, false);
+	int r = decode_path(c, op, &op->p1, sc->dirfd, sc->path, follow, false);
+
+	/* RESOLVE_IN_ROOT / RESOLVE_BENEATH: an absolute path is taken below
+	 * dirfd. Judge it there; the pinned call opens exactly what we judged. */
+	if (!r && op->flags && op->p1.raw[0] == '/') {
+		const char *rel = op->p1.raw;
+		while (*rel == '/')
+			rel++;
+		op->npaths = 0;
+		r = fs_resolve(c->tid, c->tgid, op->p1.dirfd, *rel ? rel : ".", follow, false,
+			       op->p1.path, sizeof(op->p1.path));
+		if (r) {
+			op->err_what = "path resolution";
+			return op->err = r;
+		}
+		op->npaths = 1;
+	}
+	return r;
 }
 
 int dec_path(const struct sc_ctx *c, struct op *op)

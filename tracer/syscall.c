@@ -230,6 +230,8 @@ static bool exec_missing(struct tracer *t, struct tracee *tr, bool at_seccomp, c
 	struct stat st;
 	int err = (int)op->arg1;
 
+	if (!op->p1.raw[0])
+		return false; /* fexecve: the fd is the program, whatever its name */
 	if (!err && stat(op->p1.path, &st) < 0)
 		err = errno;
 	if (err != ENOENT && err != ENOTDIR)
@@ -257,6 +259,23 @@ static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, 
 		pi.target_comm = comm;
 	}
 	t->stats.decisions++;
+	if (strcmp(op->sc->name, "sendmmsg") == 0 && !op->err) {
+		if (!tracer_sendmmsg(t, tr, at_seccomp, t->cur_args, op, &d, &pi)) {
+			tracer_resume(t, tr, 0);
+			return;
+		}
+		if (d.action == ACT_HOLD) {
+			/* A held batch cannot be pinned as a whole: deny it. */
+			d.action = ACT_DENY;
+			d.err = EACCES;
+		}
+		if (d.action != ACT_ALLOW) {
+			t->stats.denies++;
+			tracer_fail_syscall(t, tr, at_seccomp, d.action == ACT_ABSORB ? 0 : -d.err);
+		}
+		tracer_resume(t, tr, 0);
+		return;
+	}
 	enforce_decide(t->enf, &pi, op, &d);
 	if (d.action == ACT_DENY)
 		t->stats.denies++;
@@ -308,6 +327,7 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 		return;
 	}
 	op_reset(&t->op);
+	memcpy(t->cur_args, c.args, sizeof(c.args));
 	syscalls_decode(sc, &c, &t->op);
 	if (t->op.kind == OP_PROCESS && on_process(t, tr, c.abi, at_seccomp, &t->op)) {
 		tracer_resume(t, tr, 0);

@@ -33,6 +33,9 @@ typedef void (*tracer_fd_cb)(struct tracer *t, int fd, void *ctx);
 int tracer_add_fd(struct tracer *t, int fd, tracer_fd_cb cb, void *ctx);
 /* The spawned command's pid, once running (0 before). */
 pid_t tracer_root_pid(const struct tracer *t);
+/* A traced thread's process, parent process and exec depth (tracer/query.c);
+ * -ESRCH when the tracer has not seen tid yet. */
+int tracer_proc_info(struct tracer *t, pid_t tid, pid_t *tgid, pid_t *ppid, int *depth);
 
 void tracer_opts_defaults(struct tracer_opts *o);
 

@@ -13,6 +13,7 @@ struct tracer {
 	struct tracee_table *tt;
 	struct prefilter *pf;
 	struct op op; /* scratch: one op decoded at a time */
+	uint64_t cur_args[6]; /* the current stop's syscall arguments */
 	struct tracer_stats stats;
 	int sigfd;
 	int wakefd;
@@ -39,6 +40,10 @@ int64_t tracer_now_ms(void);
 /* tracer/pin.c: copies an allowed call's checked arguments into the scratch
  * region and points the call there. 0 or -errno (then the call is denied). */
 int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op);
+/* tracer/mmsg.c: decides and pins every message of a sendmmsg; false when
+ * there is nothing to decide (no message names an address). */
+bool tracer_sendmmsg(struct tracer *t, struct tracee *tr, bool at_seccomp, const uint64_t args[6],
+		     struct op *op, struct decision_out *d, const struct proc_info *pi);
 /* Drops a tracee and what it holds (slot, address space reference). */
 void tracer_drop(struct tracer *t, struct tracee *tr);
 /* tracer/inject.c: runs syscall nr in the stopped tracee; its return or -errno. */

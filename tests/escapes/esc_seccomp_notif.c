@@ -8,7 +8,9 @@
 #include <pthread.h>
 #include <sys/ioctl.h>
 
-static int listener = -1;
+/* Not -1: a denied install returns -EPERM, which is -1. */
+#define NO_LISTENER_YET (-100000)
+static int listener = NO_LISTENER_YET;
 static volatile int opened = -2;
 static const char *secret;
 
@@ -33,7 +35,7 @@ int main(void)
 	pthread_t t;
 	pthread_create(&t, NULL, worker, NULL);
 	int fd;
-	while ((fd = __atomic_load_n(&listener, __ATOMIC_ACQUIRE)) == -1)
+	while ((fd = __atomic_load_n(&listener, __ATOMIC_ACQUIRE)) == NO_LISTENER_YET)
 		usleep(1000);
 	if (fd < 0) {
 		pthread_join(t, NULL);
