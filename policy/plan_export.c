@@ -6,7 +6,7 @@
 #include "compat.h"
 #include "internal.h"
 
-enum { PX_FILE, PX_NETWORK, PX_COMMAND, PX_UNIX, PX_SIGNAL };
+enum { PX_FILE, PX_NETWORK, PX_COMMAND, PX_UNIX, PX_SIGNAL, PX_CONNECT_REDIRECT, PX_DNS_REDIRECT };
 
 size_t policy_export_count(const struct policy *p, int section);
 int policy_export_head(const struct policy *p, int section, size_t i, const char **name,
@@ -35,6 +35,12 @@ static const struct objlist *section_of(const struct policy *p, int section, siz
 	case PX_SIGNAL:
 		*elem = sizeof(struct signal_rule);
 		return &p->signal_rules;
+	case PX_CONNECT_REDIRECT:
+		*elem = sizeof(struct connect_redirect);
+		return &p->connect_redirects;
+	case PX_DNS_REDIRECT:
+		*elem = sizeof(struct dns_redirect);
+		return &p->dns_redirects;
 	default:
 		return NULL;
 	}
@@ -56,7 +62,7 @@ int policy_export_head(const struct policy *p, int section, size_t i, const char
 	const struct objlist *l = section_of(p, section, &elem);
 	const struct rule_head *h;
 
-	if (!l || i >= l->n)
+	if (!l || i >= l->n || section > PX_SIGNAL)
 		return -ENOENT;
 	h = (const struct rule_head *)((const char *)l->v + i * elem);
 	*name = h->name ? h->name : "";

@@ -1,0 +1,101 @@
+/* Planning and installing the accelerating backends around one tracer. */
+#include "compat.h"
+#include "enforce/backends.h"
+#include "enforce/enforce.h"
+#include "enforce/notify.h"
+#include "detect/detect.h"
+#include "log.h"
+#include "tracer/tracer.h"
+
+#include <stdio.h>
+
+struct backends {
+	struct plan plan;
+	struct notify notify;
+	bool have_notify;
+	struct landlock_status ll_status;
+};
+
+/* In the traced child, before the prefilter and exec: no allocation. */
+static int child_setup(void *ctx)
+{
+	struct backends *b = ctx;
+
+	if (b->plan.landlock && landlock_apply(&b->plan.ll, &b->ll_status) < 0)
+		return -EPERM;
+	if (b->have_notify && notify_child(&b->notify) < 0)
+		return -EPERM;
+	return 0;
+}
+
+static int plan_for(enum plan_mode mode, struct enforce *enf, struct plan *pl)
+{
+	const struct enforce_opts *eo = enforce_options(enf);
+	struct policy_vars vars = { .project_root = eo->workspace, .home = getenv("HOME") };
+	struct plan_config pc = { .log_allowed = eo->log_allowed,
+				  .enforce_approvals = eo->approver != NULL,
+				  .vars = &vars };
+	struct detect_result dr;
+	char why[160];
+
+	detect_run(&dr);
+	if (mode != PLAN_MODE_AUTO && !plan_mode_supported(mode, &dr, why, sizeof(why))) {
+		log_error("--mode %s is not supported here: %s", plan_mode_name(mode), why);
+		return -ENOTSUP;
+	}
+	return plan_build(enforce_policy(enf), &dr, &pc, mode, pl);
+}
+
+int backends_setup(enum plan_mode mode, struct tracer_opts *o, struct enforce *enf,
+		   struct backends **out)
+{
+	struct backends *b = calloc(1, sizeof(*b));
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	b->notify.listener = -1;
+	r = plan_for(mode, enf, &b->plan);
+	if (!r && b->plan.notify_open) {
+		r = notify_prepare(&b->notify, enf);
+		b->have_notify = r == 0;
+	}
+	if (r) {
+		backends_free(b);
+		return r;
+	}
+	o->seccomp_prefilter = b->plan.prefilter;
+	o->trace_execve &= b->plan.trace_execve;
+	o->trace_file &= b->plan.trace_file;
+	o->trace_network &= b->plan.trace_network;
+	o->trace_signal &= b->plan.trace_signal;
+	if (b->plan.landlock || b->have_notify) {
+		o->child_setup = child_setup;
+		o->child_ctx = b;
+	}
+	*out = b;
+	return 0;
+}
+
+int backends_attach(struct backends *b, struct tracer *t)
+{
+	return b->have_notify ? notify_attach(&b->notify, t) : 0;
+}
+
+const struct plan *backends_plan(const struct backends *b)
+{
+	return &b->plan;
+}
+
+void backends_free(struct backends *b)
+{
+	if (!b)
+		return;
+	if (b->have_notify && getenv("AGENTSH_BACKEND_STATS"))
+		fprintf(stderr, "agentsh: seccomp-notify: %lu notifications, %lu emulated, %lu continued\n",
+			b->notify.handled, b->notify.emulated, b->notify.continued);
+	if (b->have_notify)
+		notify_free(&b->notify);
+	plan_free(&b->plan);
+	free(b);
+}

@@ -1,0 +1,222 @@
+/*
+ * One open notification: decode with the shared decoders, decide, answer.
+ * Allowed (and redirected) opens are performed here on the canonical path,
+ * inside the tracee's root with RESOLVE_NO_SYMLINKS, and the fd is installed
+ * in the tracee with SECCOMP_IOCTL_NOTIF_ADDFD | SECCOMP_ADDFD_FLAG_SEND, so
+ * a path rewritten or a symlink swapped in after the decision cannot change
+ * which file is opened.
+ */
+#include "compat.h"
+#include "enforce/enforce.h"
+#include "enforce/notify.h"
+#include "log.h"
+#include "syscalls/mem.h"
+#include "syscalls/syscalls.h"
+#include "tracer/tracer.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+/* Opens we let the kernel perform (answered CONTINUE after the decision):
+ * /proc paths mean the tracee's own view, /dev/tty its controlling terminal. */
+static bool kernel_must_open(const char *path)
+{
+	return strncmp(path, "/proc/", 6) == 0 || strcmp(path, "/proc") == 0 ||
+	       strncmp(path, "/dev/tty", 8) == 0;
+}
+
+static void proc_status(pid_t tid, pid_t *tgid, pid_t *ppid, unsigned *umask_out)
+{
+	char p[64], line[128];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/status", tid);
+	*tgid = tid;
+	*ppid = 0;
+	*umask_out = 022;
+	if (!(f = fopen(p, "re")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Umask: %o", umask_out) == 1)
+			continue;
+		if (sscanf(line, "Tgid: %d", tgid) == 1)
+			continue;
+		sscanf(line, "PPid: %d", ppid);
+	}
+	fclose(f);
+}
+
+static void answer(struct notify *n, int64_t val, int err, bool cont)
+{
+	struct seccomp_notif_resp *r = n->resp;
+
+	memset(r, 0, sizeof(*r));
+	r->id = n->req->id;
+	r->val = val;
+	r->error = err ? -err : 0;
+	r->flags = cont ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
+	if (cont)
+		n->continued++;
+	if (ioctl(n->listener, SECCOMP_IOCTL_NOTIF_SEND, r) < 0 && errno != ENOENT)
+		log_debug("notify send: %s", strerror(errno));
+}
+
+static uint64_t open_mode(const struct notify *n, const struct op *op)
+{
+	const __u64 *a = n->req->data.args;
+
+	if (strcmp(op->name, "open") == 0 || strcmp(op->name, "creat") == 0)
+		return strcmp(op->name, "creat") == 0 ? a[1] : a[2];
+	if (strcmp(op->name, "openat") == 0)
+		return a[3];
+	if (op->open_how) {
+		struct open_how how = { 0 };
+		size_t sz = a[3] < sizeof(how) ? (size_t)a[3] : sizeof(how);
+
+		if (mem_read((pid_t)n->req->pid, a[2], &how, sz) == 0)
+			return how.mode;
+	}
+	return 0;
+}
+
+/* Opens path in the tracee's root as the call would; returns our fd or -errno. */
+static int open_pinned(struct notify *n, const struct op *op, const char *path, unsigned umask_v)
+{
+	int flags = op->open_flags;
+	struct open_how how = { .flags = (uint64_t)(flags | O_NONBLOCK | O_CLOEXEC) & ~(uint64_t)O_NOCTTY,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	char root[64];
+	int rootfd, fd, err;
+	mode_t old;
+
+	if (flags & (O_CREAT | __O_TMPFILE)) {
+		pid_t tg, pp;
+
+		how.mode = open_mode(n, op) & 07777;
+		proc_status((pid_t)n->req->pid, &tg, &pp, &umask_v);
+	}
+	snprintf(root, sizeof(root), "/proc/%u/root", n->req->pid);
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	old = umask((mode_t)umask_v);
+	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	err = fd < 0 ? -errno : 0;
+	umask(old);
+	close(rootfd);
+	return fd < 0 ? err : fd;
+}
+
+/* Our fd must behave like the kernel's: blocking unless asked, no FIFO games. */
+static int fix_fd(int fd, int flags)
+{
+	struct stat st;
+
+	if (flags & O_NONBLOCK)
+		return fd;
+	if (fstat(fd, &st) < 0 || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+		close(fd);
+		return -EAGAIN; /* a FIFO's blocking open is left to the kernel */
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		close(fd);
+		return -EAGAIN;
+	}
+	return fd;
+}
+
+static void emulate(struct notify *n, const struct op *op, const char *path, unsigned umask_v)
+{
+	struct seccomp_notif_addfd add = { .id = n->req->id, .flags = SECCOMP_ADDFD_FLAG_SEND };
+	int fd = open_pinned(n, op, path, umask_v);
+
+	if (fd == -ENXIO && !(op->open_flags & O_NONBLOCK)) {
+		answer(n, 0, 0, true); /* FIFO without a reader: the kernel blocks */
+		return;
+	}
+	if (fd < 0) {
+		answer(n, 0, -fd, false);
+		return;
+	}
+	fd = fix_fd(fd, op->open_flags);
+	if (fd == -EAGAIN) {
+		answer(n, 0, 0, true);
+		return;
+	}
+	add.srcfd = (uint32_t)fd;
+	add.newfd_flags = op->open_flags & O_CLOEXEC;
+	if (ioctl(n->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) >= 0)
+		n->emulated++;
+	else if (errno != ENOENT)
+		answer(n, 0, errno, false);
+	close(fd);
+}
+
+static void apply(struct notify *n, const struct op *op, const struct decision_out *d,
+		  unsigned umask_v)
+{
+	const char *path = op->p1.path;
+
+	switch (d->action) {
+	case ACT_DENY:
+	case ACT_HOLD: /* the planner keeps approval rules on ptrace */
+		answer(n, 0, d->err ? d->err : EACCES, false);
+		return;
+	case ACT_ABSORB:
+		answer(n, 0, 0, false);
+		return;
+	case ACT_REDIRECT:
+		if (d->v.redirect_path[0])
+			path = d->v.redirect_path;
+		break;
+	default:
+		break;
+	}
+	if (kernel_must_open(path) && path == op->p1.path)
+		answer(n, 0, 0, true);
+	else
+		emulate(n, op, path, umask_v);
+}
+
+void notify_answer_open(struct notify *n)
+{
+	struct seccomp_notif *q = n->req;
+	struct sc_ctx c = { .tid = (pid_t)q->pid, .tgid = (pid_t)q->pid };
+	const struct syscall_def *sc;
+	struct proc_info pi = { .tid = (pid_t)q->pid, .depth = 0 };
+	struct decision_out d;
+	struct op op;
+	unsigned umask_v;
+
+	c.abi = arch_abi_from_audit(q->data.arch, q->data.nr);
+	sc = c.abi == ABI_UNKNOWN ? NULL : syscalls_lookup(c.abi, q->data.nr);
+	if (!sc) {
+		answer(n, 0, ENOSYS, false);
+		return;
+	}
+	memcpy(c.args, q->data.args, sizeof(c.args));
+	umask_v = 022;
+	if (tracer_proc_info(n->t, c.tid, &pi.pid, &pi.ppid, &pi.depth) < 0)
+		proc_status(c.tid, &pi.pid, &pi.ppid, &umask_v);
+	c.tgid = pi.pid;
+	memset(&op, 0, offsetof(struct op, p1));
+	op_reset(&op);
+	syscalls_decode(sc, &c, &op);
+	/* The arguments were copied: make sure they belong to this very request. */
+	if (ioctl(n->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &q->id) < 0) {
+		op_reset(&op);
+		return;
+	}
+	if (op.kind != OP_FILE) {
+		answer(n, 0, 0, true);
+	} else {
+		enforce_decide(n->enf, &pi, &op, &d);
+		apply(n, &op, &d, umask_v);
+	}
+	op_reset(&op);
+}
