@@ -28,4 +28,8 @@ extern const size_t config_nkeys;
 
 #define CONFIG_NO_OFF ((size_t)-1)
 
+struct config;
+/* Parses env-expanded YAML text over cfg; errors as "FILE:LINE:COL: what" in err. */
+int config_parse_text(const char *file, const char *text, struct config *cfg, char *err);
+
 #endif /* !AGENTSH_CONFIG_SCHEMA_H */
