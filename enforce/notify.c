@@ -2,6 +2,7 @@
 #include "compat.h"
 #include "enforce/notify.h"
 #include "log.h"
+#include "syscalls/op.h"
 #include "tracer/tracer.h"
 
 #include <fcntl.h>
@@ -87,6 +88,8 @@ int notify_prepare(struct notify *n, struct enforce *enf)
 		return log_errno(r, "cannot export the seccomp notify filter");
 	if (pipe2(n->to_parent, O_CLOEXEC) < 0 || pipe2(n->to_child, O_CLOEXEC) < 0)
 		return -errno;
+	if (!(n->op = calloc(1, sizeof(*n->op))))
+		return -ENOMEM;
 	r = seccomp_notify_alloc(&n->req, &n->resp);
 	return r < 0 ? r : 0;
 }
@@ -181,6 +184,10 @@ void notify_free(struct notify *n)
 			close(*fds[i]);
 			*fds[i] = -1;
 		}
+	if (n->op)
+		op_reset(n->op);
+	free(n->op);
+	n->op = NULL;
 	free(n->prog.filter);
 	n->prog.filter = NULL;
 	if (n->req)

@@ -26,6 +26,7 @@ struct notify {
 	struct tracer *t;
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
+	struct op *op; /* decoded request (zeroed once; op_reset between uses) */
 	unsigned long handled, emulated, continued;
 };
 

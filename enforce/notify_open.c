@@ -190,7 +190,7 @@ void notify_answer_open(struct notify *n)
 	const struct syscall_def *sc;
 	struct proc_info pi = { .tid = (pid_t)q->pid, .depth = 0 };
 	struct decision_out d;
-	struct op op;
+	struct op *op = n->op;
 	unsigned umask_v;
 
 	c.abi = arch_abi_from_audit(q->data.arch, q->data.nr);
@@ -204,19 +204,18 @@ void notify_answer_open(struct notify *n)
 	if (tracer_proc_info(n->t, c.tid, &pi.pid, &pi.ppid, &pi.depth) < 0)
 		proc_status(c.tid, &pi.pid, &pi.ppid, &umask_v);
 	c.tgid = pi.pid;
-	memset(&op, 0, offsetof(struct op, p1));
-	op_reset(&op);
-	syscalls_decode(sc, &c, &op);
+	op_reset(op);
+	syscalls_decode(sc, &c, op);
 	/* The arguments were copied: make sure they belong to this very request. */
 	if (ioctl(n->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &q->id) < 0) {
-		op_reset(&op);
+		op_reset(op);
 		return;
 	}
-	if (op.kind != OP_FILE) {
+	if (op->kind != OP_FILE) {
 		answer(n, 0, 0, true);
 	} else {
-		enforce_decide(n->enf, &pi, &op, &d);
-		apply(n, &op, &d, umask_v);
+		enforce_decide(n->enf, &pi, op, &d);
+		apply(n, op, &d, umask_v);
 	}
-	op_reset(&op);
+	op_reset(op);
 }
