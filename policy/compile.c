@@ -213,6 +213,7 @@ static int compile_cmd_matchers(struct cc *c, struct command_rule *r)
 		m->kind = strchr(s, '/') ? CM_PATH : CM_BASENAME;
 		if (!has_meta(s)) {
 			m->literal = s;
+			m->literal_len = strlen(s);
 			continue;
 		}
 		m->glob = policy_glob_compile(s, '/', msg, sizeof(msg));
@@ -379,7 +380,7 @@ int policy_compile(const char *file, struct policy *p, const struct policy_vars 
 
 	if ((e = compile_rules(&c)) < 0 || (e = compile_env_policy(&c)) < 0 ||
 	    (e = policy_compile_redirects(file, p, err)) < 0 ||
-	    (e = policy_compile_transparent(p)) < 0)
+	    (e = policy_compile_transparent(p)) < 0 || (e = policy_build_indexes(p)) < 0)
 		return e == -ENOMEM ? policy_errorf(err, file, (struct pos){ 0 }, "out of memory"),
 		       -ENOMEM : e;
 	policy_warn_unenforced(file, p);
@@ -419,10 +420,11 @@ void policy_release(struct policy *p)
 	pcre2_code_free(r->re);
 	EACH(p, connect_redirects, struct connect_redirect, r)
 	pcre2_code_free(r->re);
+	policy_release_indexes(p);
 	free_globs(p->env_policy.allow_g, p->env_policy.allow.n);
 	free_globs(p->env_policy.deny_g, p->env_policy.deny.n);
 	for (size_t i = 0; p->transparent_set && p->transparent_set[i]; i++)
-		free(p->transparent_set[i]);
+		policy_glob_free(p->transparent_set[i]);
 	free(p->transparent_set);
 }
 

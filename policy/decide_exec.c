@@ -69,9 +69,9 @@ const char *cmd_subject_args(struct cmd_subject *s, size_t *len)
 	return s->joined;
 }
 
-static bool str_eq(const char *a, const char *b, size_t blen)
+static inline bool lit_eq(const struct cmd_matcher *m, const char *b, size_t blen)
 {
-	return strlen(a) == blen && memcmp(a, b, blen) == 0;
+	return m->literal_len == blen && memcmp(m->literal, b, blen) == 0;
 }
 
 static bool matcher_hits(const struct cmd_matcher *m, const struct cmd_subject *s)
@@ -81,7 +81,7 @@ static bool matcher_hits(const struct cmd_matcher *m, const struct cmd_subject *
 	size_t norm = m->kind == CM_PATH ? s->full_norm : s->base_norm;
 
 	if (m->literal)
-		return str_eq(m->literal, t, n) || (norm != n && str_eq(m->literal, t, norm));
+		return lit_eq(m, t, n) || (norm != n && lit_eq(m, t, norm));
 	return policy_glob_match(m->glob, t, n) || (norm != n && policy_glob_match(m->glob, t, norm));
 }
 
@@ -131,9 +131,11 @@ const struct command_rule *policy_match_command(const struct policy *p, struct c
 						int depth)
 {
 	const struct command_rule *rules = RULES(p, command_rules, struct command_rule);
+	size_t nc;
+	const uint32_t *cand = index_lookup(&p->cmd_ix, s->base, s->base_norm, &nc);
 
-	for (size_t i = 0; i < p->command_rules.n; i++) {
-		const struct command_rule *r = &rules[i];
+	for (size_t c = 0; c < nc; c++) {
+		const struct command_rule *r = &rules[cand[c]];
 		bool hit = r->commands.n == 0;
 
 		if (!depth_ok(&r->context, depth))

@@ -46,15 +46,20 @@ void policy_decide_file(const struct policy *p, const char *abs_path, unsigned o
 			struct verdict *v)
 {
 	const struct file_rule *rules = RULES(p, file_rules, struct file_rule);
-	size_t len = strlen(abs_path);
+	size_t len = strlen(abs_path), klen = 0, nc;
+	const char *key = NULL;
+	const uint32_t *cand;
 	unsigned match_ops;
 
 	verdict_init(v);
 	if (!ops)
 		ops = FOP_OPEN;
 	match_ops = ops & (FOP_WRITE | FOP_CREATE) ? ops & ~FOP_OPEN : ops;
-	for (size_t i = 0; i < p->file_rules.n; i++) {
-		const struct file_rule *r = &rules[i];
+	if (!index_path_key(abs_path, len, &key, &klen))
+		key = NULL;
+	cand = index_lookup(&p->file_ix, key, klen, &nc);
+	for (size_t i = 0; i < nc; i++) {
+		const struct file_rule *r = &rules[cand[i]];
 
 		if (!rule_matches(r, abs_path, len, match_ops))
 			continue;

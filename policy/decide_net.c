@@ -89,9 +89,17 @@ void policy_decide_network(const struct policy *p, const struct net_query *q, st
 	const char *domain = norm_domain(q->domain, dbuf, sizeof(dbuf), &dlen);
 	struct addr ip;
 	bool have_ip = parse_ip(q->ip, &ip) || parse_ip(domain, &ip);
+	const char *key = NULL;
+	size_t klen = 0, nc;
+	const uint32_t *cand;
 
 	verdict_init(v);
-	for (size_t i = 0; i < p->network_rules.n; i++) {
+	if (domain)
+		index_domain_key(domain, dlen, &key, &klen);
+	cand = index_lookup(&p->net_ix, key, klen, &nc);
+	for (size_t c = 0; c < nc; c++) {
+		size_t i = cand[c];
+
 		if (!net_rule_matches(&rules[i], domain, dlen, have_ip ? &ip : NULL, q->port))
 			continue;
 		char port[16];

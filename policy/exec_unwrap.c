@@ -50,27 +50,37 @@ static const struct wrapper *builtin_find(const char *base)
 int policy_compile_transparent(struct policy *p)
 {
 	const struct transparent_raw *t = &p->transparent;
-	size_t n = 0, cap = ARRAY_SIZE(builtin_wrappers) + t->add.n + 1;
-	char **set = calloc(cap, sizeof(*set));
+	size_t n = 0, nb = ARRAY_SIZE(builtin_wrappers);
+	struct glob **set = calloc(nb + t->add.n + 1, sizeof(*set));
+	char name[256];
 
 	if (!set)
 		return -ENOMEM;
-	for (size_t i = 0; i < ARRAY_SIZE(builtin_wrappers) + t->add.n; i++) {
-		const char *name = i < ARRAY_SIZE(builtin_wrappers)
-					   ? builtin_wrappers[i].name
-					   : t->add.v[i - ARRAY_SIZE(builtin_wrappers)];
+	p->transparent_set = set;
+	for (size_t i = 0; i < nb + t->add.n; i++) {
+		const char *s = i < nb ? builtin_wrappers[i].name : t->add.v[i - nb];
 		bool removed = false;
 
 		for (size_t j = 0; j < t->remove.n && !removed; j++)
-			removed = strcasecmp(t->remove.v[j], name) == 0;
-		if (removed)
+			removed = strcasecmp(t->remove.v[j], s) == 0;
+		if (removed || lower_copy(name, sizeof(name), s, strlen(s)) < 0)
 			continue;
-		if (!(set[n] = strdup(name)))
-			break;
-		lower_copy(set[n], strlen(set[n]) + 1, set[n], strlen(set[n]));
+		/* a name that is not a valid glob is matched literally */
+		if (!(set[n] = policy_glob_compile(name, 0, NULL, 0))) {
+			char esc[520];
+			size_t k = 0;
+
+			for (const char *c = name; *c && k + 2 < sizeof(esc); c++) {
+				if (strchr("*?[]{}\\,", *c))
+					esc[k++] = '\\';
+				esc[k++] = *c;
+			}
+			esc[k] = 0;
+			if (!(set[n] = policy_glob_compile(esc, 0, NULL, 0)))
+				return -ENOMEM;
+		}
 		n++;
 	}
-	p->transparent_set = set;
 	return 0;
 }
 
@@ -81,7 +91,7 @@ bool policy_is_transparent(const struct policy *p, const char *base, size_t len)
 	if (lower_copy(name, sizeof(name), base, len) < 0)
 		return false;
 	for (size_t i = 0; p->transparent_set && p->transparent_set[i]; i++)
-		if (fnmatch(p->transparent_set[i], name, 0) == 0)
+		if (policy_glob_match(p->transparent_set[i], name, len))
 			return true;
 	return false;
 }

@@ -27,6 +27,7 @@ struct alt {
 	size_t n;
 	size_t minlen;  /* bytes any match needs at least */
 	size_t pre, suf; /* literal prefix/suffix lengths (tokens t[0], t[n-1]) */
+	uint64_t pre_tail; /* the last 8 bytes of a prefix of 8 or more: one compare rejects */
 	size_t t0, t1;  /* middle tokens [t0, t1) */
 	unsigned stars;
 	bool exact;     /* a single literal */
@@ -388,6 +389,8 @@ static int alt_finish(struct alt *a, struct seq *s)
 	if (!a->exact && n && a->t[0].kind == T_LIT) {
 		a->pre = a->t[0].len;
 		a->t0 = 1;
+		if (a->pre >= 8)
+			memcpy(&a->pre_tail, a->t[0].s + a->pre - 8, 8);
 	}
 	if (!a->exact && a->t1 > a->t0 && a->t[n - 1].kind == T_LIT) {
 		a->suf = a->t[n - 1].len;
@@ -441,6 +444,36 @@ struct glob *policy_glob_compile(const char *pattern, char separator, char *err,
 	else
 		g->sep = separator;
 	return g;
+}
+
+size_t policy_glob_nalts(const struct glob *g)
+{
+	return g->nalts;
+}
+
+const char *policy_glob_alt_prefix(const struct glob *g, size_t i, size_t *len, bool *exact)
+{
+	const struct alt *a = &g->alts[i];
+
+	*exact = a->exact;
+	if (a->exact) {
+		*len = a->minlen;
+		return a->n ? a->t[0].s : "";
+	}
+	*len = a->pre;
+	return a->pre ? a->t[0].s : "";
+}
+
+const char *policy_glob_alt_suffix(const struct glob *g, size_t i, size_t *len)
+{
+	const struct alt *a = &g->alts[i];
+
+	if (a->exact) {
+		*len = a->minlen;
+		return a->n ? a->t[0].s : "";
+	}
+	*len = a->suf;
+	return a->suf ? a->t[a->n - 1].s : "";
 }
 
 bool policy_glob_is_literal(const struct glob *g)
@@ -531,6 +564,13 @@ static bool alt_match(const struct alt *a, char sep, const char *s, size_t n)
 		return false;
 	if (a->exact)
 		return n == a->minlen && (n == 0 || memcmp(s, a->t[0].s, n) == 0);
+	if (a->pre >= 8) {
+		uint64_t tail;
+
+		memcpy(&tail, s + a->pre - 8, 8);
+		if (tail != a->pre_tail)
+			return false;
+	}
 	if (a->pre && memcmp(s, a->t[0].s, a->pre) != 0)
 		return false;
 	if (a->suf && memcmp(s + n - a->suf, a->t[a->n - 1].s, a->suf) != 0)

@@ -31,6 +31,11 @@ static inline bool policy_glob_match_str(const struct glob *g, const char *s)
 		n++;
 	return policy_glob_match(g, s, n);
 }
+/* Alternatives after brace expansion, for indexes: the literal prefix and
+ * suffix of alternative i (*exact: the alternative is exactly that literal). */
+size_t policy_glob_nalts(const struct glob *g);
+const char *policy_glob_alt_prefix(const struct glob *g, size_t i, size_t *len, bool *exact);
+const char *policy_glob_alt_suffix(const struct glob *g, size_t i, size_t *len);
 /* True when the pattern has no metacharacters (matches one string only). */
 bool policy_glob_is_literal(const struct glob *g);
 

@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "index.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -95,6 +97,7 @@ enum cmd_match_kind { CM_BASENAME, CM_PATH };
 struct cmd_matcher {
 	enum cmd_match_kind kind;
 	char *literal;     /* lowercased, when the entry has no metacharacters */
+	size_t literal_len;
 	struct glob *glob; /* otherwise */
 };
 
@@ -259,8 +262,9 @@ struct policy {
 	/* compiled / derived */
 	struct policy_opts opts;
 	struct strlist warnings;
-	char **transparent_set; /* lowercased wrapper names, NULL-terminated */
+	struct glob **transparent_set; /* lowercased wrapper name globs, NULL-terminated */
 	bool has_restrictive_command_rule;
+	struct rule_index file_ix, net_ix, cmd_ix;
 };
 
 #define RULES(p, kind, type) ((type *)(p)->kind.v)
@@ -277,6 +281,9 @@ int policy_compile_signal_rule(const char *file, struct policy *p, struct signal
 int policy_compile_redirects(const char *file, struct policy *p, struct policy_error *err);
 int policy_compile_transparent(struct policy *p);
 void policy_warn_unenforced(const char *file, struct policy *p);
+/* index_build.c */
+int policy_build_indexes(struct policy *p);
+void policy_release_indexes(struct policy *p);
 int policy_parse_cidr(const char *s, struct cidr *out);
 /* PCRE2 with UTF (invalid UTF tolerated) and JIT when available. */
 pcre2_code *policy_regex_compile(const char *pattern, char *err, size_t errlen);
