@@ -1,0 +1,64 @@
+#!/bin/bash
+# Conformance of the escape suite: every tests/escapes program under each accelerated
+# --mode must end as it does under ptrace+prefilter (blocked with a deny event, or
+# skipped natively). A mode the machine lacks is skipped with the reason printed.
+# Env: AGENTSH, PROGS (ESCDIR defaults to PROGS/../escapes), AGENTSH_SRC.
+# CONFORMANCE_MODES (default: notify landlock full), CONFORMANCE_ESCAPES (name filter regex).
+set -u
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+: "${AGENTSH:?AGENTSH must point to the agentsh binary}"
+src=${AGENTSH_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+escdir=${ESCDIR:-${PROGS:-.}/../escapes}
+[[ -x $escdir/escape_listener ]] || skip "escape programs not built in $escdir"
+"$AGENTSH" wrap --mode prefilter -- true 2>/dev/null ||
+	skip "agentsh wrap does not accept --mode (cli/wrap.c must call wrap_mode_take and wrap_mode_tracer_new)"
+modes=${CONFORMANCE_MODES:-"notify landlock full"}
+filter=${CONFORMANCE_ESCAPES:-.}
+work=$(mktemp -d /tmp/agentsh-confesc-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# run.sh calls "$AGENTSH wrap ..."; the shim adds --mode.
+shim() {
+	printf '#!/bin/bash\n[[ $1 == wrap ]] && { shift; exec %q wrap --mode %q "$@"; }\nexec %q "$@"\n' \
+		"$AGENTSH" "$1" "$AGENTSH" >"$work/agentsh-$1"
+	chmod +x "$work/agentsh-$1"
+}
+verdict() { # mode name -> PASS|SKIP|FAIL...
+	local bin=$AGENTSH
+	[[ $1 != prefilter ]] && bin=$work/agentsh-$1
+	AGENTSH=$bin ESCDIR=$escdir AGENTSH_SRC=$src bash "$src/tests/escapes/run.sh" "$2" 2>&1 |
+		sed -n 's/^VERDICT [^:]*: \([A-Z-]*\).*/\1/p' | tail -n1
+}
+
+names=$(cd "$src/tests/escapes" && ls esc_*.c | sed 's/\.c$//' | grep -E -- "$filter")
+failed=0
+for m in $modes; do
+	why=$(timeout 20 "$AGENTSH" wrap --mode "$m" -- true 2>&1) ||
+		{ echo "mode $m: SKIP (${why#agentsh: error: })"; continue; }
+	shim "$m"
+	pass=0 skipped=0 bad=""
+	for n in $names; do
+		v=$(verdict "$m" "$n")
+		case $v in
+		PASS) pass=$((pass + 1)) ;;
+		SKIP) skipped=$((skipped + 1)) ;;
+		*)
+			base=$(verdict prefilter "$n")
+			if [[ $base == "$v" ]]; then
+				echo "  $n: $v in $m and in prefilter (not a mode difference)"
+			else
+				bad+=" $n($v, prefilter $base)"
+			fi
+			;;
+		esac
+	done
+	if [[ -n $bad ]]; then
+		echo "mode $m: FAIL ($pass blocked, $skipped skipped; differs:$bad)"
+		failed=1
+	else
+		echo "mode $m: PASS ($pass blocked, $skipped skipped natively)"
+	fi
+done
+[[ $failed == 0 ]] || fail "escape verdicts differ between modes"
+echo "PASS"
