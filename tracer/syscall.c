@@ -44,6 +44,15 @@ void tracer_fail_syscall(struct tracer *t, struct tracee *tr, bool at_seccomp, i
 	}
 }
 
+static void proc_info_of(const struct tracee *tr, struct proc_info *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->pid = tr->tgid;
+	pi->tid = tr->tid;
+	pi->ppid = tr->ppid;
+	pi->depth = tr->depth;
+}
+
 static void on_syscall_exit(struct tracer *t, struct tracee *tr)
 {
 	if (tr->deny_at_exit) {
@@ -59,14 +68,6 @@ static void on_syscall_exit(struct tracer *t, struct tracee *tr)
 	tracer_resume(t, tr, 0);
 }
 
-static void proc_info_of(const struct tracee *tr, struct proc_info *pi)
-{
-	memset(pi, 0, sizeof(*pi));
-	pi->pid = tr->tgid;
-	pi->tid = tr->tid;
-	pi->ppid = tr->ppid;
-	pi->depth = tr->depth;
-}
 
 /* fork/clone: max_tracees, CLONE_UNTRACED, namespace flags; clone3 -> ENOSYS
  * (its flags live in memory another thread can rewrite; libc falls back to clone). */
@@ -186,7 +187,10 @@ static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const st
 {
 	/* What may proceed runs on the arguments we checked, not on memory
 	 * another thread can still change. */
-	if ((d->action == ACT_ALLOW || d->action == ACT_HOLD) && tracer_pin(t, tr, op) < 0) {
+	/* Without a policy nothing is protected: unpinnable calls (32-bit ABIs)
+	 * are only observed. */
+	if ((d->action == ACT_ALLOW || d->action == ACT_HOLD) && tracer_pin(t, tr, op) < 0 &&
+	    enforce_policy(t->enf)) {
 		struct proc_info pi;
 		struct verdict v = d->v;
 
@@ -222,6 +226,7 @@ static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const st
 	tracer_resume(t, tr, 0);
 }
 
+
 /* An exec of a file that does not exist fails here with the kernel's errno:
  * execvp() probes every PATH entry, and those are not decisions. Failing it
  * ourselves leaves no window for the file to appear before the kernel looks. */
@@ -236,6 +241,13 @@ static bool exec_missing(struct tracer *t, struct tracee *tr, bool at_seccomp, c
 		err = errno;
 	if (err != ENOENT && err != ENOTDIR)
 		return false;
+	/* Recorded as what it was: an attempt the kernel would refuse. */
+	struct proc_info pi;
+	struct verdict v = { .decision = DECISION_ALLOW, .effective = DECISION_ALLOW, .rule = "" };
+	proc_info_of(tr, &pi);
+	pi.depth = tr->depth + 1;
+	snprintf(v.message, sizeof(v.message), "%s", strerror(err));
+	enforce_record(t->enf, &pi, op, &v, NULL);
 	tracer_fail_syscall(t, tr, at_seccomp, -err);
 	tracer_resume(t, tr, 0);
 	return true;
