@@ -226,6 +226,29 @@ int policy_load_file(const char *path, const struct policy_vars *vars,
 	return r;
 }
 
+int policy_load_verified(const char *path, const struct policy_checks *checks,
+			 const struct policy_vars *vars, const struct policy_opts *opts,
+			 struct policy **out, struct policy_error *err)
+{
+	char msg[sizeof(err->message)];
+	int r;
+
+	*out = NULL;
+	if (checks && checks->manifest_path && *checks->manifest_path &&
+	    (r = policy_verify_manifest(checks->manifest_path, path, msg, sizeof(msg))) < 0)
+		goto refused;
+	if (checks && (r = policy_signing_check(path, checks->trust_store, checks->signing_mode,
+						msg, sizeof(msg))) < 0)
+		goto refused;
+	if (checks && r > 0 && checks->warn)
+		checks->warn(checks->ctx, msg);
+	return policy_load_file(path, vars, opts, out, err);
+refused:
+	if (err)
+		snprintf(err->message, sizeof(err->message), "%s: refused: %s", path, msg);
+	return r;
+}
+
 int policy_find(const char *dir, const char *name, char *path, size_t pathlen)
 {
 	static const char *const suffixes[] = { ".yaml", ".yml", "" };

@@ -268,6 +268,20 @@ int policy_verify_manifest(const char *manifest_path, const char *policy_path, c
 void policy_for_each_protected_pattern(const struct policy *p, const struct policy_vars *vars,
 				       void (*fn)(void *ctx, const char *pattern), void *ctx);
 
+/* The load-time checks of the server config (compat.md §2 policies.*). */
+struct policy_checks {
+	const char *manifest_path; /* policies.manifest_path; NULL/"" = none */
+	const char *trust_store;   /* policies.signing.trust_store */
+	const char *signing_mode;  /* policies.signing.mode: enforce | warn | off (NULL = off) */
+	void (*warn)(void *ctx, const char *msg); /* signing warnings in warn mode; may be NULL */
+	void *ctx;
+};
+/* policy_load_file after the manifest and signature checks; a failed check
+ * is -EPERM (or the check's -errno) with the reason in err. */
+int policy_load_verified(const char *path, const struct policy_checks *checks,
+			 const struct policy_vars *vars, const struct policy_opts *opts,
+			 struct policy **out, struct policy_error *err);
+
 /* Static data the tracer needs to plan what to trace. */
 bool policy_has_signal_rules(const struct policy *p);
 bool policy_has_unix_rules(const struct policy *p);

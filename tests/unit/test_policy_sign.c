@@ -159,6 +159,48 @@ static void test_manifest(void **state)
 	assert_string_equal(err, "policy not listed in manifest: p.yaml");
 }
 
+static void count_warning(void *ctx, const char *msg)
+{
+	(*(int *)ctx)++;
+}
+
+static void test_load_verified(void **state)
+{
+	char keys[256], priv[256], pol[256], trust[256], man[256], kid[65], err[512], cmd[600];
+	struct policy_checks c = { .signing_mode = "enforce", .warn = count_warning };
+	struct policy_error perr;
+	struct policy *p;
+	int warnings = 0;
+
+	c.ctx = &warnings;
+	path(keys, sizeof(keys), "keys");
+	path(priv, sizeof(priv), "keys/private.key.json");
+	path(pol, sizeof(pol), "v.yaml");
+	path(trust, sizeof(trust), "trust2");
+	path(man, sizeof(man), "MANIFEST2");
+	mkdir(trust, 0755);
+	write_text("v.yaml", "version: 1\nname: verified\n", 0644);
+	assert_int_equal(policy_keygen(keys, "v", NULL, kid, err, sizeof(err)), 0);
+	c.trust_store = trust;
+	assert_true(policy_load_verified(pol, &c, NULL, NULL, &p, &perr) < 0);
+	assert_non_null(strstr(perr.message, "refused"));
+	assert_int_equal(policy_sign_file(pol, priv, NULL, NULL, err, sizeof(err)), 0);
+	copy_pub("trust2/v.json");
+	assert_int_equal(policy_load_verified(pol, &c, NULL, NULL, &p, &perr), 0);
+	assert_string_equal(policy_name(p), "verified");
+	policy_free(p);
+	snprintf(cmd, sizeof(cmd), "cd %s && sha256sum p.yaml > MANIFEST2", base);
+	assert_int_equal(system(cmd), 0);
+	c.manifest_path = man;
+	assert_int_equal(policy_load_verified(pol, &c, NULL, NULL, &p, &perr), -ENOENT);
+	c.manifest_path = NULL;
+	write_text("v.yaml", "version: 1\nname: changed\n", 0644);
+	c.signing_mode = "warn";
+	assert_int_equal(policy_load_verified(pol, &c, NULL, NULL, &p, &perr), 0);
+	assert_int_equal(warnings, 1);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_expired_key_refused),
 		cmocka_unit_test(test_missing_signature),
 		cmocka_unit_test(test_manifest),
+		cmocka_unit_test(test_load_verified),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
