@@ -31,13 +31,17 @@ STATUS=0
 say() { echo "$*" | tee -a "$RESULTS"; }
 die() { echo "bench: $*" >&2; exit 2; }
 
-for p in bench_fileops bench_threads bench_micro bench_tracees; do
+for p in bench_run bench_fileops bench_threads bench_micro bench_tracees; do
 	[ -x "$BIN/$p" ] || die "$BIN/$p is missing: build first (make, or cmake --build $BUILD)"
 done
 [ -x "$PY" ] || die "$PY is missing (make deps)"
 mkdir -p "$BIN" && : >"$RESULTS"
 
-WORK=$(mktemp -d /tmp/agentsh-bench.XXXXXX) || die "mktemp failed"
+# Scratch on tmpfs when there is one, so file workloads measure syscalls and
+# tracing rather than the disk (and other users of it).
+TMPBASE=/tmp
+[ -d /dev/shm ] && [ -w /dev/shm ] && TMPBASE=/dev/shm
+WORK=$(mktemp -d "$TMPBASE/agentsh-bench.XXXXXX") || die "mktemp failed"
 trap 'rm -rf "$WORK"' EXIT
 
 # Drop modes that cannot run here, saying why.
@@ -148,19 +152,18 @@ export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_AUTHOR_NAME=bench \
 	GIT_COMMITTER_EMAIL=bench@example.com LC_ALL=C
 
 # ---- timed runs -----------------------------------------------------------
-time_one() { # WORKLOAD MODE -> appends "workload mode ms|FAIL" to times
-	local w=$1 m=$2 t0 t1 rc
+time_one() { # WORKLOAD MODE -> appends "workload mode wall_us cpu_us" (or FAIL) to times
+	local w=$1 m=$2 rc
 	mode_prefix "$m"
 	"prep_$w"
-	t0=$(date +%s%N)
-	"${PREFIX[@]}" bash -c "$(declare -f "run_$w"); run_$w" >/dev/null 2>"$WORK/err"
+	"$BIN/bench_run" "$WORK/t" "${PREFIX[@]}" bash -c "$(declare -f "run_$w"); run_$w" \
+		>/dev/null 2>"$WORK/err"
 	rc=$?
-	t1=$(date +%s%N)
 	if [ $rc -ne 0 ]; then
-		echo "$w $m FAIL" >>"$WORK/times"
+		echo "$w $m FAIL FAIL" >>"$WORK/times"
 		echo "bench: $w under $m exited $rc: $(tail -c 300 "$WORK/err")" >&2
 	else
-		echo "$w $m $(((t1 - t0) / 1000))" >>"$WORK/times"
+		echo "$w $m $(cut -d' ' -f1,2 "$WORK/t")" >>"$WORK/times"
 	fi
 }
 
@@ -221,38 +224,40 @@ import statistics, sys
 times_f, micro_f, rss_f, modes, workloads = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(), sys.argv[5].split()
 runs = {}
 for line in open(times_f):
-    w, m, v = line.split()
-    runs.setdefault((w, m), []).append(None if v == "FAIL" else int(v))
+    w, m, wall, cpu = line.split()
+    runs.setdefault((w, m), []).append(None if wall == "FAIL" else (int(wall) / 1e6, int(cpu) / 1e6))
 
-def median(w, m):
+def median(w, m, k):
     v = runs.get((w, m), [])
-    return None if not v or None in v else statistics.median(v) / 1e6
+    return None if not v or None in v else statistics.median(x[k] for x in v)
 
-print()
-print("Workloads: median wall time of each mode, and ratio to native (same run)")
-head = "%-9s" % "workload" + "".join("%12s" % m for m in modes)
-ratio_modes = [m for m in modes if m != "native"]
-head += "  |" + "".join("%13s" % (m + " x") for m in ratio_modes)
-if "agentsh" in modes and "strace-bpf" in modes:
-    head += "  | target: agentsh overhead <= 1/2 of strace-bpf's"
-print(head)
 misses = 0
-for w in workloads:
-    med = {m: median(w, m) for m in modes}
-    row = "%-9s" % w + "".join("%12s" % ("FAILED" if med[m] is None else "%.3f s" % med[m]) for m in modes)
-    nat = med.get("native")
-    ratios = {m: (med[m] / nat if nat and med[m] is not None else None) for m in ratio_modes}
-    row += "  |" + "".join("%13s" % ("-" if ratios[m] is None else "%.2fx" % ratios[m]) for m in ratio_modes)
-    a, b = ratios.get("agentsh"), ratios.get("strace-bpf")
-    if "agentsh" in modes and "strace-bpf" in modes:
-        if a is None or b is None:
-            row += "  | n/a"
-            misses += 1
-        else:
-            ok = a - 1 <= 0.5 * (b - 1)
-            misses += not ok
-            row += "  | %s (%.0f%% vs %.0f%%)" % ("met   " if ok else "MISSED", (a - 1) * 100, (b - 1) * 100)
-    print(row)
+ratio_modes = [m for m in modes if m != "native"]
+for k, title in ((0, "wall time"), (1, "CPU time (user+sys of the whole tree, tracer included)")):
+    print()
+    print("Workloads: median %s per mode, and ratio to native (same run)" % title)
+    head = "%-9s" % "workload" + "".join("%12s" % m for m in modes)
+    head += "  |" + "".join("%13s" % (m + " x") for m in ratio_modes)
+    target = k == 0 and "agentsh" in modes and "strace-bpf" in modes
+    if target:
+        head += "  | target: agentsh overhead <= 1/2 of strace-bpf's"
+    print(head)
+    for w in workloads:
+        med = {m: median(w, m, k) for m in modes}
+        row = "%-9s" % w + "".join("%12s" % ("FAILED" if med[m] is None else "%.3f s" % med[m]) for m in modes)
+        nat = med.get("native")
+        ratios = {m: (med[m] / nat if nat and med[m] is not None else None) for m in ratio_modes}
+        row += "  |" + "".join("%13s" % ("-" if ratios[m] is None else "%.2fx" % ratios[m]) for m in ratio_modes)
+        if target:
+            a, b = ratios.get("agentsh"), ratios.get("strace-bpf")
+            if a is None or b is None:
+                row += "  | n/a"
+                misses += 1
+            else:
+                ok = a - 1 <= 0.5 * (b - 1)
+                misses += not ok
+                row += "  | %s (%+.0f%% vs %+.0f%%)" % ("met   " if ok else "MISSED", (a - 1) * 100, (b - 1) * 100)
+        print(row)
 
 print()
 print("Micro benchmark: ns per call (openat: per openat of /dev/null, its close subtracted)")
