@@ -22,6 +22,12 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#define O_PATH_FLAGS (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+#define OPEN_VALID_FLAGS                                                                           \
+	(O_RDONLY | O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |           \
+	 O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW |       \
+	 O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | __O_TMPFILE)
+
 /* Opens we let the kernel perform (answered CONTINUE after the decision):
  * /proc paths mean the tracee's own view, /dev/tty its controlling terminal. */
 static bool kernel_must_open(const char *path)
@@ -87,13 +93,17 @@ static uint64_t open_mode(const struct notify *n, const struct op *op)
 /* Opens path in the tracee's root as the call would; returns our fd or -errno. */
 static int open_pinned(struct notify *n, const struct op *op, const char *path, unsigned umask_v)
 {
-	int flags = op->open_flags;
-	struct open_how how = { .flags = (uint64_t)(flags | O_NONBLOCK | O_CLOEXEC) & ~(uint64_t)O_NOCTTY,
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	int flags = op->open_flags & OPEN_VALID_FLAGS;
+	struct open_how how = { .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
+					   RESOLVE_NO_MAGICLINKS };
 	char root[64];
 	int rootfd, fd, err;
 	mode_t old;
 
+	/* openat2 refuses O_PATH with other flags, and unknown bits open(2) ignores. */
+	how.flags = (uint64_t)(flags & O_PATH ? flags & O_PATH_FLAGS : flags | O_NONBLOCK) |
+		    O_CLOEXEC;
+	how.flags &= ~(uint64_t)O_NOCTTY;
 	if (flags & (O_CREAT | __O_TMPFILE)) {
 		pid_t tg, pp;
 
@@ -117,7 +127,7 @@ static int fix_fd(int fd, int flags)
 {
 	struct stat st;
 
-	if (flags & O_NONBLOCK)
+	if (flags & (O_NONBLOCK | O_PATH))
 		return fd;
 	if (fstat(fd, &st) < 0 || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
 		close(fd);
@@ -177,7 +187,9 @@ static void apply(struct notify *n, const struct op *op, const struct decision_o
 	default:
 		break;
 	}
-	if (kernel_must_open(path) && path == op->p1.path)
+	/* ADDFD cannot pass an O_PATH file (fget refuses it); an O_PATH fd grants no
+	 * access by itself and every use of it is decided again, so the kernel opens it. */
+	if (path == op->p1.path && (kernel_must_open(path) || (op->open_flags & O_PATH)))
 		answer(n, 0, 0, true);
 	else
 		emulate(n, op, path, umask_v);
