@@ -36,15 +36,16 @@ static int get_json(const struct cli_globals *g, const char *path, const char *w
 	if (st < 0)
 		return (int)st;
 	if (st != 200) {
-		log_error("%s: server answered HTTP %ld%s%.200s", what, st,
-			  body && *body ? ": " : "", body ? body : "");
+		if (what) /* NULL: the caller handles a non-200 answer itself */
+			log_error("%s: server answered HTTP %ld%s%.200s", what, st,
+				  body && *body ? ": " : "", body ? body : "");
 		free(body);
-		return st == 404 ? -ENOENT : -EIO;
+		return st == 404 ? -ENOENT : -EREMOTEIO;
 	}
 	*out = cJSON_Parse(body);
 	free(body);
 	if (!*out) {
-		log_error("%s: server sent invalid JSON", what);
+		log_error("%s: server sent invalid JSON", what ? what : path);
 		return -EPROTO;
 	}
 	return 0;
@@ -101,9 +102,13 @@ static int resolve_session(const struct cli_globals *g, const char *sid, struct 
 	if (strcmp(sid, "latest") != 0) {
 		s->id = strdup(sid);
 		snprintf(path, sizeof(path), "/api/v1/sessions/%s", sid);
-		if (get_json(g, path, "session info", &root) == 0)
-			session_fill(s, root); /* best effort: history may outlive the session */
+		/* Best effort: the history of a destroyed session outlives its info. */
+		r = get_json(g, path, NULL, &root);
+		if (r == 0)
+			session_fill(s, root);
 		cJSON_Delete(root);
+		if (r < 0 && r != -ENOENT && r != -EREMOTEIO)
+			return r; /* unreachable server: already explained */
 		return s->id ? 0 : -ENOMEM;
 	}
 	r = get_json(g, "/api/v1/sessions", "list sessions", &root);
