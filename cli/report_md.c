@@ -57,6 +57,17 @@ static bool path_under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
+/* `frag` ("/.ssh/", "/.netrc") occurs in path as whole components (".envrc" is not ".env"). */
+static bool path_has_component(const char *path, const char *frag)
+{
+	size_t n = strlen(frag);
+
+	for (const char *p = strstr(path, frag); p; p = strstr(p + 1, frag))
+		if (frag[n - 1] == '/' || p[n] == '\0' || p[n] == '/')
+			return true;
+	return false;
+}
+
 /* Markdown table cells and inline code: no pipes, backticks or newlines. */
 static void md_clean(const char *in, char *out, size_t len)
 {
@@ -117,8 +128,10 @@ static void note_file(struct report_ctx *c, const cJSON *ev, bool blocked, const
 	if (!path || blocked)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(sensitive); i++)
-		if (strstr(path, sensitive[i]))
+		if (path_has_component(path, sensitive[i])) {
 			tally_bump(&c->f.sensitive, key, 0);
+			break;
+		}
 	if (!c->o->workspace || !report_op_is_write(op) || path_under(path, c->o->workspace))
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(write_noise); i++)

@@ -175,6 +175,22 @@ static void test_report_markdown_cells_are_escaped(void **state)
 	free(md);
 }
 
+static void test_report_sensitive_reads_whole_components(void **state)
+{
+	char *md = render(EV_FILE(1, "/home/u/.aws/credentials", "open", "allow", "allow", "r")
+			      EV_FILE(1, "/ws/.env", "open", "allow", "allow", "r")
+				  EV_FILE(1, "/ws/.envrc", "open", "allow", "allow", "r")
+				      EV_FILE(1, "/ws/.ssh-notes", "open", "allow", "allow", "r"),
+			  false, "/ws");
+	const char *sec = strstr(md, "#### Sensitive files read (2)");
+
+	assert_non_null(sec);
+	assert_non_null(strstr(sec, "/home/u/.aws/credentials"));
+	assert_non_null(strstr(sec, "`open /ws/.env`"));
+	assert_null(strstr(md, "`open /ws/.envrc`"));
+	free(md);
+}
+
 static void test_report_held_approval_is_not_allowed(void **state)
 {
 	char *md = render(EV_FILE(3, "/ws/x", "delete", "approve", "approve", "ask"), false, "/ws");
@@ -218,6 +234,7 @@ int main(void)
 	    cmocka_unit_test(test_report_markdown_cells_are_escaped),
 	    cmocka_unit_test(test_report_submitted_commands_are_not_decisions),
 	    cmocka_unit_test(test_report_held_approval_is_not_allowed),
+	    cmocka_unit_test(test_report_sensitive_reads_whole_components),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
