@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 
 /* Status for an agentsh error before the command ran (docs/internals.md). */
@@ -17,8 +18,9 @@
 struct wrap_args {
 	const char *policy, *policy_dir, *config, *events, *approver;
 	const char *session_id, *command_id, *workspace;
-	bool no_prefilter, have_max_tracees, have_max_hold;
-	long max_tracees, max_hold_ms;
+	const char *pid_file;
+	bool no_prefilter, have_max_tracees, have_max_hold, attach;
+	long max_tracees, max_hold_ms, pid, pid_wait_ms;
 	char **cmd;
 };
 
@@ -28,7 +30,8 @@ static void wrap_usage(FILE *f)
 		   "                    [--events FILE|-|fd:N] [--approver unix:PATH]\n"
 		   "                    [--session-id ID] [--command-id ID] [--workspace DIR]\n"
 		   "                    [--no-prefilter] [--max-tracees N] [--max-hold-ms N]\n"
-		   "                    -- CMD [ARGS...]\n");
+		   "                    -- CMD [ARGS...]\n"
+		   "       agentsh attach --pid N | --pid-file F [--pid-wait-ms MS] [same options]\n");
 }
 
 static bool parse_long(const char *s, long *out)
@@ -55,6 +58,7 @@ static int wrap_parse(int argc, char **argv, struct wrap_args *a)
 		{ "--session", offsetof(struct wrap_args, session_id) },
 		{ "--command-id", offsetof(struct wrap_args, command_id) },
 		{ "--workspace", offsetof(struct wrap_args, workspace) },
+		{ "--pid-file", offsetof(struct wrap_args, pid_file) },
 	};
 	int i;
 
@@ -80,6 +84,14 @@ static int wrap_parse(int argc, char **argv, struct wrap_args *a)
 			log_error("wrap: %s needs a value", f);
 			return -EINVAL;
 		}
+		if (strcmp(f, "--pid") == 0 || strcmp(f, "--pid-wait-ms") == 0) {
+			if (!parse_long(argv[++i], f[5] ? &a->pid_wait_ms : &a->pid) ||
+			    (!f[5] && a->pid <= 0)) {
+				log_error("%s: '%s' is not a valid value", f, argv[i]);
+				return -EINVAL;
+			}
+			continue;
+		}
 		if (strcmp(f, "--max-tracees") == 0 || strcmp(f, "--max-hold-ms") == 0) {
 			bool tr = f[6] == 't';
 			if (!parse_long(argv[++i], tr ? &a->max_tracees : &a->max_hold_ms)) {
@@ -97,6 +109,13 @@ static int wrap_parse(int argc, char **argv, struct wrap_args *a)
 			return -EINVAL;
 		}
 		*(const char **)((char *)a + strs[k].off) = argv[++i];
+	}
+	if (a->attach) {
+		if (i < argc) {
+			log_error("attach: no command is run, only --pid or --pid-file");
+			return -EINVAL;
+		}
+		return 0;
 	}
 	if (i >= argc) {
 		wrap_usage(stderr);
@@ -153,6 +172,47 @@ static int load_policy(const struct wrap_args *a, const struct config *cfg, cons
 	return 0;
 }
 
+/* target_pid_file: polled until it names a live pid, up to a deadline. */
+static pid_t wait_pid_file(const char *path, long wait_ms)
+{
+	for (long waited = 0;; waited += 50) {
+		FILE *f = fopen(path, "re");
+		long pid = 0;
+
+		if (f) {
+			if (fscanf(f, "%ld", &pid) != 1)
+				pid = 0;
+			fclose(f);
+			if (pid > 0 && kill((pid_t)pid, 0) == 0)
+				return (pid_t)pid;
+		}
+		if (waited >= wait_ms)
+			return -ETIMEDOUT;
+		usleep(50 * 1000);
+	}
+}
+
+static int attach_target(const struct wrap_args *a, const struct config *cfg, pid_t *out)
+{
+	const char *file = a->pid_file ? a->pid_file : cfg->sandbox.ptrace.target_pid_file;
+	long pid = a->pid ? a->pid : cfg->sandbox.ptrace.target_pid;
+
+	if (pid > 0) {
+		*out = (pid_t)pid;
+		return 0;
+	}
+	if (!file || !*file) {
+		log_error("attach: give --pid, --pid-file, or sandbox.ptrace.target_pid[_file]");
+		return -EINVAL;
+	}
+	*out = wait_pid_file(file, a->pid_wait_ms ? a->pid_wait_ms : 30000);
+	if (*out < 0) {
+		log_error("attach: %s did not name a running process in time", file);
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
 static void tracer_opts_from_config(struct tracer_opts *o, const struct config *cfg,
 				    const struct wrap_args *a)
 {
@@ -200,16 +260,28 @@ static int run(const struct wrap_args *a, const struct config *cfg)
 		return r;
 	}
 	r = tracer_new(&to, enf, &t);
-	if (!r)
+	if (!r && a->attach) {
+		pid_t pid = 0;
+		r = attach_target(a, cfg, &pid);
+		if (!r)
+			r = tracer_run_attached(t, pid);
+		if (r < 0 && cfg->sandbox.ptrace.on_attach_failure &&
+		    strcmp(cfg->sandbox.ptrace.on_attach_failure, "fail_open") == 0) {
+			log_warn("attach failed; on_attach_failure is fail_open: the target runs "
+				 "untraced");
+			r = 0;
+		}
+	} else if (!r) {
 		r = tracer_run_command(t, a->cmd, environ);
+	}
 	tracer_free(t);
 	enforce_free(enf);
 	return r;
 }
 
-int cmd_wrap(int argc, char **argv, const struct cli_globals *g)
+static int wrap_or_attach(int argc, char **argv, bool attach)
 {
-	struct wrap_args a = { 0 };
+	struct wrap_args a = { .attach = attach };
 	struct config cfg;
 	char err[CONFIG_ERR_LEN] = "";
 	int r;
@@ -222,7 +294,22 @@ int cmd_wrap(int argc, char **argv, const struct cli_globals *g)
 		config_free(&cfg);
 		return WRAP_EXIT_ERROR;
 	}
+	/* attach_mode: pid in the config turns wrap into attach. */
+	if (!a.attach && !a.cmd && cfg.sandbox.ptrace.attach_mode &&
+	    strcmp(cfg.sandbox.ptrace.attach_mode, "pid") == 0)
+		a.attach = true;
 	r = run(&a, &cfg);
 	config_free(&cfg);
 	return r < 0 ? WRAP_EXIT_ERROR : r;
+}
+
+int cmd_wrap(int argc, char **argv, const struct cli_globals *g)
+{
+	return wrap_or_attach(argc, argv, false);
+}
+
+/* agentsh attach --pid N | --pid-file F [--policy P] [--events F] ... */
+int cmd_attach(int argc, char **argv, const struct cli_globals *g)
+{
+	return wrap_or_attach(argc, argv, true);
 }

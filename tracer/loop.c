@@ -223,6 +223,18 @@ static void reap(struct tracer *t)
  * themselves; forwarding them again would deliver them twice. */
 static void forward_signal(struct tracer *t, const struct signalfd_siginfo *si)
 {
+	if (t->attached) {
+		/* A sidecar told to stop lets go of the tree, which runs on. */
+		if (t->o.seccomp_prefilter)
+			log_warn("detaching from %d: its injected prefilter stays (a kernel filter "
+				 "cannot be removed), so its traced syscalls now fail with ENOSYS; "
+				 "attach with --no-prefilter to detach cleanly",
+				 t->root_pid);
+		tracer_detach_all(t);
+		t->root_done = true;
+		t->root_status = 0;
+		return;
+	}
 	if (si->ssi_code == SI_KERNEL && getpgid(t->root_pid) == getpgrp())
 		return;
 	if (t->root_pid > 0)

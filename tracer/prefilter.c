@@ -155,3 +155,9 @@ void prefilter_free(struct prefilter *pf)
 	seccomp_release(pf->ctx);
 	free(pf);
 }
+
+/* Writes the filter as raw BPF (struct sock_filter[]) to fd, for injection. */
+int prefilter_export(struct prefilter *pf, int fd)
+{
+	return seccomp_export_bpf(pf->ctx, fd);
+}

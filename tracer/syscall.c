@@ -323,6 +323,12 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 		tracer_resume(t, tr, 0);
 		return;
 	}
+	/* Stopping at every syscall (attach fallback) while some processes have
+	 * the filter: decide at the entry stop only. */
+	if (at_seccomp && !t->o.seccomp_prefilter) {
+		tracer_resume(t, tr, 0);
+		return;
+	}
 	tr->cur_at_seccomp = at_seccomp;
 	c.abi = arch_abi_from_audit(si.arch, nr);
 	tr->cur_abi = c.abi;

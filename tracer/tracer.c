@@ -219,3 +219,16 @@ int tracer_run_command(struct tracer *t, char *const argv[], char *const envp[])
 	close(errpipe[0]);
 	return r;
 }
+
+int tracer_run_attached(struct tracer *t, pid_t pid)
+{
+	sigset_t oldmask;
+	int r = setup_fds(t, &oldmask);
+
+	if (r)
+		return log_errno(r, "cannot set up signal handling");
+	r = tracer_attach(t, pid);
+	if (r)
+		return r;
+	return tracer_loop(t);
+}

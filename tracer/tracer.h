@@ -82,6 +82,9 @@ void tracer_free(struct tracer *t);
  * exits. Returns the shell-style exit status (128+N on signal N), or -errno
  * for a failure before the command ran. */
 int tracer_run_command(struct tracer *t, char *const argv[], char *const envp[]);
+/* Attaches to running process pid (and its descendants) and runs the loop
+ * until it exits (its status) or agentsh is told to stop (0, detached). */
+int tracer_run_attached(struct tracer *t, pid_t pid);
 /* Wakes the loop from another thread (approval answered). */
 void tracer_wake(struct tracer *t);
 const struct tracer_stats *tracer_stats(const struct tracer *t);
@@ -102,5 +105,6 @@ struct prefilter;
 int prefilter_build(const struct tracer_opts *o, struct prefilter **out);
 int prefilter_load(struct prefilter *pf);
 void prefilter_free(struct prefilter *pf);
+int prefilter_export(struct prefilter *pf, int fd);
 
 #endif /* !AGENTSH_TRACER_H */

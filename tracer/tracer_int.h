@@ -27,6 +27,7 @@ struct tracer {
 	} extra[8];
 	int nextra;
 	bool root_done;
+	bool attached; /* attach mode: stop = detach, not kill */
 	int root_status;
 };
 
@@ -44,6 +45,8 @@ int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op);
  * there is nothing to decide (no message names an address). */
 bool tracer_sendmmsg(struct tracer *t, struct tracee *tr, bool at_seccomp, const uint64_t args[6],
 		     struct op *op, struct decision_out *d, const struct proc_info *pi);
+int tracer_attach(struct tracer *t, pid_t pid);
+void tracer_detach_all(struct tracer *t);
 /* Drops a tracee and what it holds (slot, address space reference). */
 void tracer_drop(struct tracer *t, struct tracee *tr);
 /* tracer/inject.c: runs syscall nr in the stopped tracee; its return or -errno. */
