@@ -175,9 +175,20 @@ bool policy_decide_one(const struct policy *p, struct cmd_subject *s, int depth,
 	return true;
 }
 
+static bool query_ok(const struct exec_query *q)
+{
+	if (!q->filename || q->argc < 0 || (q->argc > 0 && !q->argv))
+		return false;
+	for (int i = 0; i < q->argc; i++)
+		if (!q->argv[i])
+			return false;
+	return true;
+}
+
+/* A query that cannot be judged (no filename, NULL arguments) is a deny. */
 void policy_decide_exec(const struct policy *p, const struct exec_query *q, struct verdict *v)
 {
-	if (!q->filename || q->argc < 0 || (q->argc > 0 && !q->argv)) {
+	if (!query_ok(q)) {
 		verdict_init(v);
 		verdict_default(p, v, DECISION_DENY, "invalid-exec-query");
 		return;

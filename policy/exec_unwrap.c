@@ -173,7 +173,8 @@ static bool decide_level(const struct policy *p, const char *command, const stru
 	struct cmd_subject s;
 	bool matched;
 
-	if (cmd_subject_init(&s, command, l->argv + 1, l->argc > 0 ? l->argc - 1 : 0) < 0) {
+	if (cmd_subject_init(&s, command, l->argc > 1 ? l->argv + 1 : NULL,
+			     l->argc > 1 ? l->argc - 1 : 0) < 0) {
 		verdict_init(out);
 		verdict_default(p, out, DECISION_DENY, "default-deny-execve");
 		return false;

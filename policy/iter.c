@@ -22,3 +22,32 @@ void policy_for_each_protected_pattern(const struct policy *p, const struct poli
 		}
 	}
 }
+
+void policy_for_each_dns_redirect(const struct policy *p,
+				  void (*fn)(void *ctx, const struct policy_dns_redirect_rule *r),
+				  void *ctx)
+{
+	const struct dns_redirect *d = p->dns_redirects.v;
+
+	for (size_t i = 0; i < p->dns_redirects.n; i++) {
+		struct policy_dns_redirect_rule r = { d[i].name, d[i].match, d[i].resolve_to,
+						      d[i].visibility, d[i].on_failure };
+		fn(ctx, &r);
+	}
+}
+
+void policy_for_each_connect_redirect(
+	const struct policy *p, void (*fn)(void *ctx, const struct policy_connect_redirect_rule *r),
+	void *ctx)
+{
+	const struct connect_redirect *c = p->connect_redirects.v;
+
+	for (size_t i = 0; i < p->connect_redirects.n; i++) {
+		struct policy_connect_redirect_rule r = {
+			c[i].name,	     c[i].match,    c[i].redirect_to, c[i].redirect_to_unix,
+			c[i].tls.mode,	     c[i].tls.sni,  c[i].visibility,  c[i].message,
+			c[i].on_failure,
+		};
+		fn(ctx, &r);
+	}
+}

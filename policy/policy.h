@@ -282,6 +282,21 @@ int policy_load_verified(const char *path, const struct policy_checks *checks,
 			 const struct policy_vars *vars, const struct policy_opts *opts,
 			 struct policy **out, struct policy_error *err);
 
+/* dns_redirects and connect_redirects as written, for the network layer. */
+struct policy_dns_redirect_rule {
+	const char *name, *match, *resolve_to, *visibility, *on_failure;
+};
+void policy_for_each_dns_redirect(const struct policy *p,
+				  void (*fn)(void *ctx, const struct policy_dns_redirect_rule *r),
+				  void *ctx);
+struct policy_connect_redirect_rule {
+	const char *name, *match, *redirect_to, *redirect_to_unix, *tls_mode, *tls_sni;
+	const char *visibility, *message, *on_failure;
+};
+void policy_for_each_connect_redirect(
+	const struct policy *p, void (*fn)(void *ctx, const struct policy_connect_redirect_rule *r),
+	void *ctx);
+
 /* Static data the tracer needs to plan what to trace. */
 bool policy_has_signal_rules(const struct policy *p);
 bool policy_has_unix_rules(const struct policy *p);

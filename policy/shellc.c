@@ -277,7 +277,7 @@ static void consider_inner(const struct policy *p, struct verdict *v, const stru
 static void shellc_precheck(const struct policy *p, const struct exec_query *q, struct verdict *v)
 {
 	struct derived lv[SHELLC_MAX_DEPTH + 1];
-	const char *cur = q->filename, *const *args = q->argv + 1;
+	const char *cur = q->filename, *const *args = q->argc > 1 ? q->argv + 1 : NULL;
 	int nargs = q->argc - 1, n = 0;
 	enum derive_status st = D_FALLBACK;
 	struct verdict *tmp = malloc(sizeof(*tmp));

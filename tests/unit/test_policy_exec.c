@@ -230,6 +230,27 @@ static void test_env_max_bytes(void **state)
 	policy_free(p);
 }
 
+static void test_unjudgeable_query_denies(void **state)
+{
+	struct policy *p = load("version: 1\nname: q\ncommand_rules:\n  - {name: all, decision: allow}\n");
+	const char *argv[] = { "ls", NULL, "x" };
+	struct exec_query q = { .filename = "/bin/ls", .argv = argv, .argc = 3 };
+	struct verdict v;
+
+	policy_decide_exec(p, &q, &v);
+	assert_verdict(&v, "deny", "deny", "invalid-exec-query");
+	q = (struct exec_query){ .filename = NULL, .argv = argv, .argc = 1 };
+	policy_decide_exec(p, &q, &v);
+	assert_verdict(&v, "deny", "deny", "invalid-exec-query");
+	q = (struct exec_query){ .filename = "/bin/ls", .argv = NULL, .argc = 0 };
+	policy_decide_exec(p, &q, &v);
+	assert_verdict(&v, "allow", "allow", "all");
+	q.submit = true;
+	policy_decide_exec(p, &q, &v);
+	assert_verdict(&v, "allow", "allow", "all");
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_unwrap_payload_and_wrapper),
 		cmocka_unit_test(test_env_policy),
 		cmocka_unit_test(test_env_max_bytes),
+		cmocka_unit_test(test_unjudgeable_query_denies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
