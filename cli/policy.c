@@ -38,30 +38,30 @@ struct popts {
 
 static const struct opt {
 	const char *name;
-	size_t off;   /* const char * member, or (size_t)-1 for flags below */
-	int flag;     /* 1 json, 2 no-resolve, 3 depth, 4 target-pid */
+	size_t off; /* const char * member, or (size_t)-1 for flags below */
+	int flag;   /* 1 json, 2 no-resolve, 3 depth, 4 target-pid */
 } opt_table[] = {
-	{ "--dir", offsetof(struct popts, dir), 0 },
-	{ "--config", offsetof(struct popts, config), 0 },
-	{ "--exec", offsetof(struct popts, exec), 0 },
-	{ "--file", offsetof(struct popts, file), 0 },
-	{ "--op", offsetof(struct popts, op), 0 },
-	{ "--connect", offsetof(struct popts, connect), 0 },
-	{ "--unix", offsetof(struct popts, unix_path), 0 },
-	{ "--signal", offsetof(struct popts, signal), 0 },
-	{ "--target", offsetof(struct popts, target), 0 },
-	{ "--target-comm", offsetof(struct popts, target_comm), 0 },
-	{ "--output", offsetof(struct popts, output), 0 },
-	{ "-o", offsetof(struct popts, output), 0 },
-	{ "--label", offsetof(struct popts, label), 0 },
-	{ "--key", offsetof(struct popts, key), 0 },
-	{ "--signer", offsetof(struct popts, signer), 0 },
-	{ "--key-dir", offsetof(struct popts, key_dir), 0 },
-	{ "--expires", offsetof(struct popts, expires), 0 },
-	{ "--json", (size_t)-1, 1 },
-	{ "--no-resolve", (size_t)-1, 2 },
-	{ "--depth", (size_t)-1, 3 },
-	{ "--target-pid", (size_t)-1, 4 },
+    {"--dir", offsetof(struct popts, dir), 0},
+    {"--config", offsetof(struct popts, config), 0},
+    {"--exec", offsetof(struct popts, exec), 0},
+    {"--file", offsetof(struct popts, file), 0},
+    {"--op", offsetof(struct popts, op), 0},
+    {"--connect", offsetof(struct popts, connect), 0},
+    {"--unix", offsetof(struct popts, unix_path), 0},
+    {"--signal", offsetof(struct popts, signal), 0},
+    {"--target", offsetof(struct popts, target), 0},
+    {"--target-comm", offsetof(struct popts, target_comm), 0},
+    {"--output", offsetof(struct popts, output), 0},
+    {"-o", offsetof(struct popts, output), 0},
+    {"--label", offsetof(struct popts, label), 0},
+    {"--key", offsetof(struct popts, key), 0},
+    {"--signer", offsetof(struct popts, signer), 0},
+    {"--key-dir", offsetof(struct popts, key_dir), 0},
+    {"--expires", offsetof(struct popts, expires), 0},
+    {"--json", (size_t)-1, 1},
+    {"--no-resolve", (size_t)-1, 2},
+    {"--depth", (size_t)-1, 3},
+    {"--target-pid", (size_t)-1, 4},
 };
 
 static int parse_num(const char *name, const char *v, long *out)
@@ -130,21 +130,22 @@ static int parse_opts(int argc, char **argv, struct popts *o)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: agentsh policy <command> [options]\n\n"
-		"  validate FILE|NAME                 check a policy; print its warnings\n"
-		"  list                               policies in the policy directory\n"
-		"  show NAME                          print a policy\n"
-		"  test FILE|NAME [--json] [--depth N]\n"
-		"       --exec 'CMD ARGS' | --file PATH --op OP | --connect HOST:PORT [--no-resolve]\n"
-		"       | --unix PATH|@NAME [--op OP] | --signal SIG --target RELATION\n"
-		"         [--target-comm NAME] [--target-pid PID]\n"
-		"  generate SESSION|latest [--output F] [--name N] [--threshold 5]\n"
-		"           [--include-blocked] [--arg-patterns]\n"
-		"  keygen --output DIR [--label L] [--expires RFC3339]\n"
-		"  sign FILE --key PRIVATE.json [--output SIG] [--signer NAME]\n"
-		"  verify FILE --key-dir TRUST_STORE\n\n"
-		"NAME is looked up in --dir, else policies.dir of the config (--config).\n");
+	fprintf(
+	    out,
+	    "usage: agentsh policy <command> [options]\n\n"
+	    "  validate FILE|NAME                 check a policy; print its warnings\n"
+	    "  list                               policies in the policy directory\n"
+	    "  show NAME                          print a policy\n"
+	    "  test FILE|NAME [--json] [--depth N]\n"
+	    "       --exec 'CMD ARGS' | --file PATH --op OP | --connect HOST:PORT [--no-resolve]\n"
+	    "       | --unix PATH|@NAME [--op OP] | --signal SIG --target RELATION\n"
+	    "         [--target-comm NAME] [--target-pid PID]\n"
+	    "  generate SESSION|latest [--output F] [--name N] [--threshold 5]\n"
+	    "           [--include-blocked] [--arg-patterns]\n"
+	    "  keygen --output DIR [--label L] [--expires RFC3339]\n"
+	    "  sign FILE --key PRIVATE.json [--output SIG] [--signer NAME]\n"
+	    "  verify FILE --key-dir TRUST_STORE\n\n"
+	    "NAME is looked up in --dir, else policies.dir of the config (--config).\n");
 }
 
 /* The policy directory: --dir, else policies.dir of the discovered config. */
@@ -201,7 +202,7 @@ static void cli_vars(struct policy_vars *vars, char *cwd, size_t len)
 static int load_policy(const struct popts *o, const char *arg, struct policy **p, char *path,
 		       size_t len)
 {
-	struct policy_opts opts = { .enforce_approvals = true, .enforce_redirects = true };
+	struct policy_opts opts = {.enforce_approvals = true, .enforce_redirects = true};
 	struct policy_vars vars;
 	struct policy_error err;
 	char cwd[PATH_MAX];
@@ -393,8 +394,10 @@ static int test_exec(const struct policy *p, const struct popts *o, struct verdi
 	size_t len = strlen(o->exec) + 1;
 	char *buf = malloc(len), **words = calloc(len + 1, sizeof(char *)), file[PATH_MAX];
 	int n = buf && words ? shell_split(o->exec, buf, words, (int)len + 1) : -1;
-	struct exec_query q = { .argv = (const char *const *)words, .argc = n,
-				.depth = (int)o->depth, .submit = !o->has_depth };
+	struct exec_query q = {.argv = (const char *const *)words,
+			       .argc = n,
+			       .depth = (int)o->depth,
+			       .submit = !o->has_depth};
 
 	if (n <= 0) {
 		free(buf);
@@ -443,7 +446,7 @@ static int test_connect(const struct policy *p, const struct popts *o, struct ve
 	char host[1024], ip[INET6_ADDRSTRLEN] = "";
 	const char *colon = strrchr(o->connect, ':');
 	unsigned char tmp[16];
-	struct net_query q = { .operation = "connect" };
+	struct net_query q = {.operation = "connect"};
 	long port;
 
 	if (!colon || parse_num("--connect port", colon + 1, &port) < 0 || port > 65535)
@@ -457,13 +460,14 @@ static int test_connect(const struct policy *p, const struct popts *o, struct ve
 	if (inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1) {
 		q.ip = host;
 	} else {
-		struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+		struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
 
 		q.domain = host;
 		if (!o->no_resolve && getaddrinfo(host, NULL, &hints, &res) == 0 && res) {
-			const void *a = res->ai_family == AF_INET
-						? (const void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr
-						: (const void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
+			const void *a =
+			    res->ai_family == AF_INET
+				? (const void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr
+				: (const void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
 
 			if (inet_ntop(res->ai_family, a, ip, sizeof(ip)))
 				q.ip = ip;
@@ -477,8 +481,9 @@ static int test_connect(const struct policy *p, const struct popts *o, struct ve
 
 static int test_signal(const struct policy *p, const struct popts *o, struct verdict *v)
 {
-	struct signal_query q = { .sig = policy_signal_parse(o->signal),
-				  .target_comm = o->target_comm, .target_pid = (pid_t)o->target_pid };
+	struct signal_query q = {.sig = policy_signal_parse(o->signal),
+				 .target_comm = o->target_comm,
+				 .target_pid = (pid_t)o->target_pid};
 
 	if (!q.sig)
 		return log_error("--signal: unknown signal '%s'", o->signal), -1;
@@ -579,8 +584,9 @@ static int do_sign(const struct popts *o)
 	char err[512];
 
 	if (o->npos != 1 || !o->key)
-		return log_error("usage: agentsh policy sign FILE --key PRIVATE.json [--output SIG] "
-				 "[--signer NAME]"),
+		return log_error(
+			   "usage: agentsh policy sign FILE --key PRIVATE.json [--output SIG] "
+			   "[--signer NAME]"),
 		       2;
 	if (policy_sign_file(o->pos[0], o->key, o->output, o->signer, err, sizeof(err)) < 0)
 		return log_error("%s", err), 1;
@@ -609,9 +615,8 @@ int cmd_policy(int argc, char **argv, const struct cli_globals *g)
 		const char *name;
 		int (*fn)(const struct popts *o);
 	} subs[] = {
-		{ "validate", do_validate }, { "list", do_list },     { "show", do_show },
-		{ "test", do_test },	     { "keygen", do_keygen }, { "sign", do_sign },
-		{ "verify", do_verify },
+	    {"validate", do_validate}, {"list", do_list}, {"show", do_show},	 {"test", do_test},
+	    {"keygen", do_keygen},     {"sign", do_sign}, {"verify", do_verify},
 	};
 	struct popts o;
 

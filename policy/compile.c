@@ -66,8 +66,8 @@ static int compile_globs(struct cc *c, const char *section, const struct rule_he
 		free(s);
 		if (!(*out)[i])
 			return policy_errorf(c->err, c->file, l->pos[i],
-					     "%s \"%s\": bad pattern \"%s\": %s", section,
-					     rname(h), l->v[i], msg);
+					     "%s \"%s\": bad pattern \"%s\": %s", section, rname(h),
+					     l->v[i], msg);
 	}
 	return 0;
 }
@@ -90,8 +90,9 @@ static int compile_file_ops(struct cc *c, struct file_rule *r)
 			op[0] = 0;
 		bit = strcmp(op, "*") == 0 ? FOP_ALL : file_op_parse(op);
 		if (!bit)
-			policy_warn(c->p, "%s:%d:%d: file_rules \"%s\": operation \"%s\" is never "
-					  "produced, so it never matches",
+			policy_warn(c->p,
+				    "%s:%d:%d: file_rules \"%s\": operation \"%s\" is never "
+				    "produced, so it never matches",
 				    c->file, r->operations.pos[i].line, r->operations.pos[i].col,
 				    rname(&r->h), r->operations.v[i]);
 		r->ops |= bit;
@@ -105,7 +106,8 @@ static int compile_file_rule(struct cc *c, struct file_rule *r)
 	int e;
 
 	if ((e = compile_decision(c, "file_rules", &r->h)) < 0 ||
-	    (e = compile_globs(c, "file_rules", &r->h, &r->paths, '/', true, false, &r->globs)) < 0 ||
+	    (e = compile_globs(c, "file_rules", &r->h, &r->paths, '/', true, false, &r->globs)) <
+		0 ||
 	    (e = compile_file_ops(c, r)) < 0)
 		return e;
 	if (r->redirect_to) {
@@ -113,7 +115,8 @@ static int compile_file_rule(struct cc *c, struct file_rule *r)
 
 		if (!x)
 			return policy_errorf(c->err, c->file, r->h.pos,
-					     "file_rules \"%s\": redirect_to: %s", rname(&r->h), msg);
+					     "file_rules \"%s\": redirect_to: %s", rname(&r->h),
+					     msg);
 		free(r->redirect_to);
 		r->redirect_to = x;
 	}
@@ -276,7 +279,7 @@ static int compile_command_rule(struct cc *c, struct command_rule *r)
 	int e;
 
 	if (!r->context.set)
-		r->context = (struct depth_range){ .set = true, .min = 0, .max = -1 };
+		r->context = (struct depth_range){.set = true, .min = 0, .max = -1};
 	if (r->context.min < 0 || (r->context.max >= 0 && r->context.max < r->context.min))
 		return policy_errorf(c->err, c->file, r->h.pos,
 				     "command_rules \"%s\": context: need 0 <= min_depth <= "
@@ -297,7 +300,7 @@ static int compile_command_rule(struct cc *c, struct command_rule *r)
 
 static unsigned unix_op_parse(const char *s)
 {
-	static const char *const names[] = { "connect", "bind", "listen", "sendto" };
+	static const char *const names[] = {"connect", "bind", "listen", "sendto"};
 
 	if (strcmp(s, "*") == 0)
 		return UOP_ALL;
@@ -332,7 +335,7 @@ static int compile_unix_rule(struct cc *c, struct unix_rule *r)
 static int compile_env_policy(struct cc *c)
 {
 	struct env_policy_raw *e = &c->p->env_policy;
-	struct rule_head h = { .name = "env_policy" };
+	struct rule_head h = {.name = "env_policy"};
 	int r;
 
 	if (e->max_bytes < 0 || e->max_keys < 0)
@@ -375,14 +378,14 @@ static int compile_rules(struct cc *c)
 int policy_compile(const char *file, struct policy *p, const struct policy_vars *vars,
 		   struct policy_error *err)
 {
-	struct cc c = { .file = file, .p = p, .vars = vars, .err = err };
+	struct cc c = {.file = file, .p = p, .vars = vars, .err = err};
 	int e;
 
 	if ((e = compile_rules(&c)) < 0 || (e = compile_env_policy(&c)) < 0 ||
 	    (e = policy_compile_redirects(file, p, err)) < 0 ||
 	    (e = policy_compile_transparent(p)) < 0 || (e = policy_build_indexes(p)) < 0)
-		return e == -ENOMEM ? policy_errorf(err, file, (struct pos){ 0 }, "out of memory"),
-		       -ENOMEM : e;
+		return e == -ENOMEM ? policy_errorf(err, file, (struct pos){0}, "out of memory"),
+		       -ENOMEM	    : e;
 	policy_warn_unenforced(file, p);
 	return 0;
 }
@@ -435,16 +438,16 @@ void policy_warn_unenforced(const char *file, struct policy *p)
 		const char *name;
 		const struct any_section *s;
 	} any[] = {
-		{ "mcp_rules", &p->mcp_rules },
-		{ "process_contexts", &p->process_contexts },
-		{ "process_identities", &p->process_identities },
-		{ "package_rules", &p->package_rules },
-		{ "providers", &p->providers },
-		{ "http_services", &p->http_services },
-		{ "db_services", &p->db_services },
-		{ "database_rules", &p->database_rules },
-		{ "database_connection_rules", &p->database_connection_rules },
-		{ "policies", &p->policies },
+	    {"mcp_rules", &p->mcp_rules},
+	    {"process_contexts", &p->process_contexts},
+	    {"process_identities", &p->process_identities},
+	    {"package_rules", &p->package_rules},
+	    {"providers", &p->providers},
+	    {"http_services", &p->http_services},
+	    {"db_services", &p->db_services},
+	    {"database_rules", &p->database_rules},
+	    {"database_connection_rules", &p->database_connection_rules},
+	    {"policies", &p->policies},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(any); i++)
@@ -452,10 +455,12 @@ void policy_warn_unenforced(const char *file, struct policy *p)
 			policy_warn(p, "%s:%d:%d: %s: parsed but not enforced in this build", file,
 				    any[i].s->pos.line, any[i].s->pos.col, any[i].name);
 	if (p->registry_rules.n)
-		policy_warn(p, "%s: registry_rules: Windows registry rules are not enforced on Linux",
+		policy_warn(p,
+			    "%s: registry_rules: Windows registry rules are not enforced on Linux",
 			    file);
 	if (p->env_policy.block_iteration)
-		policy_warn(p, "%s:%d:%d: env_policy.block_iteration: not enforced in this build "
-			       "(ptrace cannot hide environ from a process)",
+		policy_warn(p,
+			    "%s:%d:%d: env_policy.block_iteration: not enforced in this build "
+			    "(ptrace cannot hide environ from a process)",
 			    file, p->env_policy.pos.line, p->env_policy.pos.col);
 }

@@ -14,8 +14,7 @@ static void set_len_norm(const char *s, size_t n, size_t *norm)
 	*norm = (n > 5 && memcmp(s + n - 5, ".real", 5) == 0) ? n - 5 : n;
 }
 
-int cmd_subject_init(struct cmd_subject *s, const char *command, const char *const *args,
-		     int nargs)
+int cmd_subject_init(struct cmd_subject *s, const char *command, const char *const *args, int nargs)
 {
 	const char *slash;
 	size_t n = strlen(command);
@@ -82,7 +81,8 @@ static bool matcher_hits(const struct cmd_matcher *m, const struct cmd_subject *
 
 	if (m->literal)
 		return lit_eq(m, t, n) || (norm != n && lit_eq(m, t, norm));
-	return policy_glob_match(m->glob, t, n) || (norm != n && policy_glob_match(m->glob, t, norm));
+	return policy_glob_match(m->glob, t, n) ||
+	       (norm != n && policy_glob_match(m->glob, t, norm));
 }
 
 int policy_regex_match(const pcre2_code *re, const char *s, size_t len)
@@ -148,13 +148,14 @@ const struct command_rule *policy_match_command(const struct policy *p, struct c
 	return NULL;
 }
 
-void verdict_from_command(const struct policy *p, struct verdict *v,
-			  const struct command_rule *r, struct cmd_subject *s)
+void verdict_from_command(const struct policy *p, struct verdict *v, const struct command_rule *r,
+			  struct cmd_subject *s)
 {
 	size_t len;
 	const char *args = cmd_subject_args(s, &len);
 
-	verdict_from_rule(p, v, &r->h, false, &(struct msg_fields){ .command = s->command, .args = args });
+	verdict_from_rule(p, v, &r->h, false,
+			  &(struct msg_fields){.command = s->command, .args = args});
 	v->command_rule = r;
 	if (!r->h.decision.invalid && r->h.decision.d == DECISION_REDIRECT && r->redirect.command)
 		v->exec_redirect = &r->redirect;

@@ -63,7 +63,7 @@ void policy_decide_file(const struct policy *p, const char *abs_path, unsigned o
 
 		if (!rule_matches(r, abs_path, len, match_ops))
 			continue;
-		verdict_from_rule(p, v, &r->h, true, &(struct msg_fields){ .path = abs_path });
+		verdict_from_rule(p, v, &r->h, true, &(struct msg_fields){.path = abs_path});
 		if (r->redirect_to && v->decision == DECISION_REDIRECT)
 			redirect_target(r, abs_path, v);
 		return;

@@ -103,8 +103,9 @@ void policy_decide_network(const struct policy *p, const struct net_query *q, st
 		if (!net_rule_matches(&rules[i], domain, dlen, have_ip ? &ip : NULL, q->port))
 			continue;
 		char port[16];
-		struct msg_fields f = { .domain = domain ? domain : q->ip,
-					.remote_addr = q->ip ? q->ip : domain, .remote_port = port };
+		struct msg_fields f = {.domain = domain ? domain : q->ip,
+				       .remote_addr = q->ip ? q->ip : domain,
+				       .remote_port = port};
 
 		snprintf(port, sizeof(port), "%d", q->port);
 		verdict_from_rule(p, v, &rules[i].h, false, &f);
@@ -115,7 +116,7 @@ void policy_decide_network(const struct policy *p, const struct net_query *q, st
 
 static unsigned unix_op(const char *op)
 {
-	static const char *const names[] = { "connect", "bind", "listen", "sendto" };
+	static const char *const names[] = {"connect", "bind", "listen", "sendto"};
 
 	for (size_t i = 0; op && i < ARRAY_SIZE(names); i++)
 		if (strcasecmp(op, names[i]) == 0)
@@ -141,7 +142,8 @@ void policy_decide_unix(const struct policy *p, const char *path, const char *op
 			continue;
 		for (size_t j = 0; j < r->paths.n; j++)
 			if (policy_glob_match(r->globs[j], path, len)) {
-				verdict_from_rule(p, v, &r->h, false, &(struct msg_fields){ .path = path });
+				verdict_from_rule(p, v, &r->h, false,
+						  &(struct msg_fields){.path = path});
 				return;
 			}
 	}

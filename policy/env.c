@@ -11,11 +11,32 @@
 #include <stdio.h>
 
 static const char *const secret_deny[] = {
-	"AWS_*", "GOOGLE_APPLICATION_CREDENTIALS", "GCP_SERVICE_ACCOUNT", "AZURE_CLIENT_SECRET",
-	"AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID", "SSH_AUTH_SOCK",
-	"SSH_AGENT_PID", "DOCKER_HOST", "DOCKER_TLS_VERIFY", "KUBECONFIG", "GITHUB_TOKEN",
-	"GH_TOKEN", "LD_*", "DYLD_*", "PYTHONPATH", "PYTHONSTARTUP", "NODE_OPTIONS", "BASH_ENV",
-	"ENV", "PERL5OPT", "PERL5LIB", "RUBYOPT", "RUBYLIB", NULL,
+    "AWS_*",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "GCP_SERVICE_ACCOUNT",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
+    "AZURE_SUBSCRIPTION_ID",
+    "SSH_AUTH_SOCK",
+    "SSH_AGENT_PID",
+    "DOCKER_HOST",
+    "DOCKER_TLS_VERIFY",
+    "KUBECONFIG",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "LD_*",
+    "DYLD_*",
+    "PYTHONPATH",
+    "PYTHONSTARTUP",
+    "NODE_OPTIONS",
+    "BASH_ENV",
+    "ENV",
+    "PERL5OPT",
+    "PERL5LIB",
+    "RUBYOPT",
+    "RUBYLIB",
+    NULL,
 };
 
 /* The effective lists and limits: policy env_policy, with a rule's env_* overriding. */
@@ -30,8 +51,8 @@ static void env_view_init(const struct policy *p, const struct verdict *v, struc
 	const struct env_policy_raw *g = &p->env_policy;
 	const struct command_rule *r = v ? v->command_rule : NULL;
 
-	*e = (struct env_view){ &g->allow, &g->deny, g->allow_g, g->deny_g, g->max_bytes,
-				g->max_keys };
+	*e = (struct env_view){&g->allow, &g->deny,	g->allow_g,
+			       g->deny_g, g->max_bytes, g->max_keys};
 	if (!r)
 		return;
 	if (r->env_allow.n)
@@ -57,8 +78,9 @@ static bool secret(const char *k, size_t n)
 	for (size_t i = 0; secret_deny[i]; i++) {
 		size_t m = strlen(secret_deny[i]);
 
-		if (secret_deny[i][m - 1] == '*' ? (n >= m - 1 && memcmp(k, secret_deny[i], m - 1) == 0)
-						 : (n == m && memcmp(k, secret_deny[i], n) == 0))
+		if (secret_deny[i][m - 1] == '*'
+			? (n >= m - 1 && memcmp(k, secret_deny[i], m - 1) == 0)
+			: (n == m && memcmp(k, secret_deny[i], n) == 0))
 			return true;
 	}
 	return false;

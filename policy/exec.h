@@ -6,8 +6,8 @@
 
 /* One command as the rules see it: lowercased name, args without argv[0]. */
 struct cmd_subject {
-	const char *command; /* as given */
-	char full[4096];     /* lowercased */
+	const char *command;	    /* as given */
+	char full[4096];	    /* lowercased */
 	size_t full_len, full_norm; /* *_norm: length without a ".real" suffix */
 	const char *base;
 	size_t base_len, base_norm;
@@ -25,8 +25,8 @@ const char *cmd_subject_args(struct cmd_subject *s, size_t *len);
 
 const struct command_rule *policy_match_command(const struct policy *p, struct cmd_subject *s,
 						int depth);
-void verdict_from_command(const struct policy *p, struct verdict *v,
-			  const struct command_rule *r, struct cmd_subject *s);
+void verdict_from_command(const struct policy *p, struct verdict *v, const struct command_rule *r,
+			  struct cmd_subject *s);
 /* Returns true when a rule matched (false: v holds the default). */
 bool policy_decide_one(const struct policy *p, struct cmd_subject *s, int depth,
 		       const char *default_rule, struct verdict *v);

@@ -17,26 +17,26 @@ static const struct wrapper {
 	const char *name;
 	const char *const *value_opts;
 } builtin_wrappers[] = {
-	{ "env", (const char *const[]){ "-u", "--unset", "-C", "--chdir", "-S", "--split-string",
-					NULL } },
-	{ "nice", (const char *const[]){ "-n", "--adjustment", NULL } },
-	{ "nohup", NULL },
-	{ "sudo", (const char *const[]){ "-u", "--user", "-g", "--group", "-C", "--close-from",
-					 "-D", "--chdir", "-h", "--host", "-p", "--prompt", "-r",
-					 "--role", "-t", "--type", "-U", "--other-user", "-T",
-					 "--command-timeout", "-R", "--chroot", NULL } },
-	{ "time", (const char *const[]){ "-f", "--format", "-o", "--output", NULL } },
-	{ "xargs", (const char *const[]){ "-I", "-i", "-L", "-l", "-n", "--max-args", "-P",
-					  "--max-procs", "-s", "--max-chars", "-d", "--delimiter",
-					  "-E", "-e", "-a", "--arg-file", NULL } },
-	{ "busybox", NULL },
-	{ "doas", (const char *const[]){ "-u", "-C", NULL } },
-	{ "strace", (const char *const[]){ "-o", "-e", "-p", "-s", "-u", "-E", "-a", "-b", "-I",
-					   "-P", "-X", "-O", "-S", "-U", NULL } },
-	{ "ltrace", (const char *const[]){ "-o", "-e", "-p", "-s", "-u", "-n", "-a", "-l", "-L",
-					   "-x", "-F", "-A", "-D", NULL } },
-	{ "ld-linux*", (const char *const[]){ "--library-path", "--preload", "--argv0",
-					      "--inhibit-rpath", "--audit", NULL } },
+    {"env", (const char *const[]){"-u", "--unset", "-C", "--chdir", "-S", "--split-string", NULL}},
+    {"nice", (const char *const[]){"-n", "--adjustment", NULL}},
+    {"nohup", NULL},
+    {"sudo",
+     (const char *const[]){
+	 "-u", "--user",       "-g", "--group",		  "-C", "--close-from", "-D", "--chdir",
+	 "-h", "--host",       "-p", "--prompt",	  "-r", "--role",	"-t", "--type",
+	 "-U", "--other-user", "-T", "--command-timeout", "-R", "--chroot",	NULL}},
+    {"time", (const char *const[]){"-f", "--format", "-o", "--output", NULL}},
+    {"xargs", (const char *const[]){"-I", "-i", "-L", "-l", "-n", "--max-args", "-P", "--max-procs",
+				    "-s", "--max-chars", "-d", "--delimiter", "-E", "-e", "-a",
+				    "--arg-file", NULL}},
+    {"busybox", NULL},
+    {"doas", (const char *const[]){"-u", "-C", NULL}},
+    {"strace", (const char *const[]){"-o", "-e", "-p", "-s", "-u", "-E", "-a", "-b", "-I", "-P",
+				     "-X", "-O", "-S", "-U", NULL}},
+    {"ltrace", (const char *const[]){"-o", "-e", "-p", "-s", "-u", "-n", "-a", "-l", "-L", "-x",
+				     "-F", "-A", "-D", NULL}},
+    {"ld-linux*", (const char *const[]){"--library-path", "--preload", "--argv0", "--inhibit-rpath",
+					"--audit", NULL}},
 };
 
 static const struct wrapper *builtin_find(const char *base)
@@ -198,14 +198,14 @@ void policy_decide_execve(const struct policy *p, const struct exec_query *q, st
 	struct verdict *tmp;
 	bool matched;
 
-	lv[0] = (struct level){ q->argv, q->argc };
+	lv[0] = (struct level){q->argv, q->argc};
 	/* The wrapper itself is q->filename; its payload is found in argv. */
 	for (const char *name = basename_of(q->filename);
 	     n <= UNWRAP_MAX_LEVELS && policy_is_transparent(p, name, strlen(name)); n++) {
 		k = payload_index(name, lv[n - 1].argv, lv[n - 1].argc);
 		if (k < 0)
 			break;
-		lv[n] = (struct level){ lv[n - 1].argv + k, lv[n - 1].argc - k };
+		lv[n] = (struct level){lv[n - 1].argv + k, lv[n - 1].argc - k};
 		name = basename_of(lv[n].argv[0]);
 	}
 	if (n == 1) {

@@ -16,21 +16,21 @@ enum tok_kind { T_LIT, T_ONE, T_CLASS, T_STAR, T_SUPER };
 
 struct tok {
 	enum tok_kind kind;
-	bool neg;       /* T_CLASS: [!..] */
-	size_t len;     /* T_LIT: bytes; T_CLASS: ranges */
-	char *s;        /* T_LIT */
-	uint32_t *r;    /* T_CLASS: pairs lo, hi (code points) */
+	bool neg;    /* T_CLASS: [!..] */
+	size_t len;  /* T_LIT: bytes; T_CLASS: ranges */
+	char *s;     /* T_LIT */
+	uint32_t *r; /* T_CLASS: pairs lo, hi (code points) */
 };
 
 struct alt {
 	struct tok *t;
 	size_t n;
-	size_t minlen;  /* bytes any match needs at least */
-	size_t pre, suf; /* literal prefix/suffix lengths (tokens t[0], t[n-1]) */
+	size_t minlen;	   /* bytes any match needs at least */
+	size_t pre, suf;   /* literal prefix/suffix lengths (tokens t[0], t[n-1]) */
 	uint64_t pre_tail; /* the last 8 bytes of a prefix of 8 or more: one compare rejects */
-	size_t t0, t1;  /* middle tokens [t0, t1) */
+	size_t t0, t1;	   /* middle tokens [t0, t1) */
 	unsigned stars;
-	bool exact;     /* a single literal */
+	bool exact; /* a single literal */
 };
 
 struct glob {
@@ -169,7 +169,7 @@ static int parse_class(struct parser *ps, struct tok *t)
 	uint32_t lo, hi;
 	int r;
 
-	*t = (struct tok){ .kind = T_CLASS };
+	*t = (struct tok){.kind = T_CLASS};
 	if (*ps->p == '!') {
 		t->neg = true;
 		ps->p++;
@@ -213,7 +213,7 @@ static int seqs_push(struct seqs *ss, const struct tok *t)
 /* ss = ss x alts (every prefix followed by every alternative). */
 static int seqs_product(struct seqs *ss, const struct seqs *alts)
 {
-	struct seqs out = { 0 };
+	struct seqs out = {0};
 	size_t n = ss->n * alts->n;
 
 	if (n > GLOB_MAX_ALTS)
@@ -242,7 +242,7 @@ static int parse_braces(struct parser *ps, struct seqs *out)
 {
 	int r;
 
-	*out = (struct seqs){ 0 };
+	*out = (struct seqs){0};
 	if (++ps->depth > 32)
 		return perr(ps, "braces nested too deeply");
 	for (;;) {
@@ -282,7 +282,7 @@ static int parse_tok(struct parser *ps, struct tok *t)
 {
 	char c = *ps->p;
 
-	*t = (struct tok){ .kind = T_LIT, .len = 1 };
+	*t = (struct tok){.kind = T_LIT, .len = 1};
 	if (c == '*') {
 		ps->p++;
 		t->kind = T_STAR;
@@ -322,11 +322,11 @@ static int parse_seq(struct parser *ps, struct seqs *out)
 {
 	int r = 0;
 
-	*out = (struct seqs){ .v = calloc(1, sizeof(struct seq)), .n = 1 };
+	*out = (struct seqs){.v = calloc(1, sizeof(struct seq)), .n = 1};
 	if (!out->v)
 		return -ENOMEM;
 	while (*ps->p && r >= 0) {
-		struct tok t = { 0 };
+		struct tok t = {0};
 		struct seqs alts;
 
 		if (ps->depth > 0 && (*ps->p == ',' || *ps->p == '}'))
@@ -378,7 +378,7 @@ static int alt_finish(struct alt *a, struct seq *s)
 		}
 		s->t[n++] = *t;
 	}
-	*a = (struct alt){ .t = s->t, .n = n, .t0 = 0, .t1 = n };
+	*a = (struct alt){.t = s->t, .n = n, .t0 = 0, .t1 = n};
 	s->t = NULL;
 	s->n = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -414,7 +414,7 @@ void policy_glob_free(struct glob *g)
 
 struct glob *policy_glob_compile(const char *pattern, char separator, char *err, size_t errlen)
 {
-	struct parser ps = { .p = pattern, .sep = separator, .err = err, .errlen = errlen };
+	struct parser ps = {.p = pattern, .sep = separator, .err = err, .errlen = errlen};
 	struct seqs ss;
 	struct glob *g;
 	int r;
@@ -542,7 +542,8 @@ static bool match_from(struct mctx *m, size_t ti, size_t si, unsigned star)
 				return !memchr(m->s + si, m->sep, m->n - si);
 			}
 			for (k = si; k <= m->n; k++) {
-				if (!memo_test_set(m, star, k) && match_from(m, ti + 1, k, star + 1))
+				if (!memo_test_set(m, star, k) &&
+				    match_from(m, ti + 1, k, star + 1))
 					return true;
 				if (k < m->n && t->kind == T_STAR && m->s[k] == m->sep)
 					break;
@@ -556,7 +557,7 @@ static bool match_from(struct mctx *m, size_t ti, size_t si, unsigned star)
 static bool alt_match(const struct alt *a, char sep, const char *s, size_t n)
 {
 	unsigned char stack_memo[512];
-	struct mctx m = { .a = a, .sep = sep };
+	struct mctx m = {.a = a, .sep = sep};
 	size_t bits;
 	bool r;
 

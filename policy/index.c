@@ -31,7 +31,7 @@ void index_keys_release(struct index_keys *k)
 {
 	free(k->key);
 	free(k->len);
-	*k = (struct index_keys){ 0 };
+	*k = (struct index_keys){0};
 }
 
 static struct index_bucket *slot_for(const struct rule_index *ix, const char *key, size_t len)
@@ -81,7 +81,7 @@ int index_build(struct rule_index *ix, const struct index_keys *k, size_t nrules
 {
 	size_t nkeys = 0;
 
-	*ix = (struct rule_index){ .nrules = nrules };
+	*ix = (struct rule_index){.nrules = nrules};
 	for (size_t i = 0; i < nrules; i++)
 		nkeys += k[i].n;
 	for (ix->nslots = 8; ix->nslots < 2 * nkeys + 2; ix->nslots *= 2)
@@ -95,7 +95,8 @@ int index_build(struct rule_index *ix, const struct index_keys *k, size_t nrules
 			if (push(&ix->wild, &ix->nwild, r) < 0)
 				return -ENOMEM;
 			for (size_t s = 0; s < ix->nslots; s++)
-				if (ix->slots[s].key && push(&ix->slots[s].rules, &ix->slots[s].n, r) < 0)
+				if (ix->slots[s].key &&
+				    push(&ix->slots[s].rules, &ix->slots[s].n, r) < 0)
 					return -ENOMEM;
 			continue;
 		}
@@ -114,7 +115,7 @@ void index_release(struct rule_index *ix)
 	}
 	free(ix->slots);
 	free(ix->wild);
-	*ix = (struct rule_index){ 0 };
+	*ix = (struct rule_index){0};
 }
 
 const uint32_t *index_lookup(const struct rule_index *ix, const char *key, size_t len, size_t *n)

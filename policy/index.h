@@ -42,8 +42,7 @@ void index_keys_release(struct index_keys *k);
 int index_build(struct rule_index *ix, const struct index_keys *k, size_t nrules);
 void index_release(struct rule_index *ix);
 /* The candidate rules for key (NULL key: only the wildcard rules). */
-const uint32_t *index_lookup(const struct rule_index *ix, const char *key, size_t len,
-			     size_t *n);
+const uint32_t *index_lookup(const struct rule_index *ix, const char *key, size_t len, size_t *n);
 
 /* Key helpers, shared by the builders and the lookups. */
 /* First segment of an absolute path: "/usr/lib" -> "usr"; false if not absolute. */

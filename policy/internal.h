@@ -96,7 +96,7 @@ enum cmd_match_kind { CM_BASENAME, CM_PATH };
 
 struct cmd_matcher {
 	enum cmd_match_kind kind;
-	char *literal;     /* lowercased, when the entry has no metacharacters */
+	char *literal; /* lowercased, when the entry has no metacharacters */
 	size_t literal_len;
 	struct glob *glob; /* otherwise */
 };
@@ -292,8 +292,8 @@ int policy_regex_match(const pcre2_code *re, const char *s, size_t len);
 
 /* Appends a warning (formatted). */
 void policy_warn(struct policy *p, const char *fmt, ...) PRINTF_LIKE(2, 3);
-int policy_errorf(struct policy_error *err, const char *file, struct pos pos, const char *fmt,
-		  ...) PRINTF_LIKE(4, 5);
+int policy_errorf(struct policy_error *err, const char *file, struct pos pos, const char *fmt, ...)
+    PRINTF_LIKE(4, 5);
 
 /* vars.c: expands ${VAR} and ${VAR:-fallback}; malloc'd result or NULL with err. */
 char *policy_expand_vars(const char *s, const struct policy_vars *vars, char *err, size_t errlen);
@@ -309,8 +309,7 @@ struct msg_fields {
 /* Sets decision, effective decision, rule, timeout and the filled message. */
 void verdict_from_rule(const struct policy *p, struct verdict *v, const struct rule_head *h,
 		       bool file_category, const struct msg_fields *f);
-void verdict_default(const struct policy *p, struct verdict *v, enum decision d,
-		     const char *rule);
+void verdict_default(const struct policy *p, struct verdict *v, enum decision d, const char *rule);
 /* Fills {{.Path}} {{.Command}} {{.Args}} {{.Domain}} {{.RemoteAddr}}
  * {{.RemotePort}} in v->message from the rule message. */
 void verdict_fill_message(struct verdict *v, const char *msg, const struct msg_fields *f);

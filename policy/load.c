@@ -28,7 +28,7 @@ static int parse_mapping(struct ctx *c, const yaml_node_t *n, const struct schem
 
 static struct pos node_pos(const yaml_node_t *n)
 {
-	return (struct pos){ (int)n->start_mark.line + 1, (int)n->start_mark.column + 1 };
+	return (struct pos){(int)n->start_mark.line + 1, (int)n->start_mark.column + 1};
 }
 
 static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...) PRINTF_LIKE(3, 4);
@@ -55,7 +55,7 @@ static bool is_plain(const yaml_node_t *n)
 
 static bool is_null(const yaml_node_t *n)
 {
-	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
 
 	if (!is_plain(n))
 		return false;
@@ -67,7 +67,7 @@ static bool is_null(const yaml_node_t *n)
 
 static const char *kind_name(const yaml_node_t *n)
 {
-	return n->type == YAML_MAPPING_NODE ? "a mapping"
+	return n->type == YAML_MAPPING_NODE    ? "a mapping"
 	       : n->type == YAML_SEQUENCE_NODE ? "a list"
 					       : "a scalar";
 }
@@ -135,10 +135,10 @@ static int get_int(struct ctx *c, const yaml_node_t *n, const char *key, long *o
 
 static int get_bool(struct ctx *c, const yaml_node_t *n, const char *key, bool *out)
 {
-	static const char *const t[] = { "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On",
-					 "ON" };
-	static const char *const f[] = { "false", "False", "FALSE", "no", "No", "NO", "off", "Off",
-					 "OFF" };
+	static const char *const t[] = {"true", "True", "TRUE", "yes", "Yes",
+					"YES",	"on",	"On",	"ON"};
+	static const char *const f[] = {"false", "False", "FALSE", "no", "No",
+					"NO",	 "off",	  "Off",   "OFF"};
 	int r = want_scalar(c, n, key, "a boolean");
 
 	if (r < 0)
@@ -160,8 +160,8 @@ int policy_parse_duration_ms(const char *s, long *out_ms)
 	static const struct {
 		const char *unit;
 		double ms;
-	} units[] = { { "ns", 1e-6 }, { "us", 1e-3 }, { "\xc2\xb5s", 1e-3 }, { "\xce\xbcs", 1e-3 },
-		      { "ms", 1 },    { "s", 1000 },  { "m", 60000 },         { "h", 3600000 } };
+	} units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"\xc2\xb5s", 1e-3}, {"\xce\xbcs", 1e-3},
+		     {"ms", 1},	   {"s", 1000},	 {"m", 60000},	      {"h", 3600000}};
 	double total = 0, sign = 1;
 
 	if (*s == '-' || *s == '+')
@@ -206,7 +206,8 @@ static int get_dur(struct ctx *c, const yaml_node_t *n, const char *key, long *o
 	if (is_null(n))
 		return *out = 0, 0;
 	if (policy_parse_duration_ms(sval(n), out) < 0)
-		return fail(c, n, "%s: invalid duration \"%s\" (e.g. 30s, 5m, 1h30m)", key, sval(n));
+		return fail(c, n, "%s: invalid duration \"%s\" (e.g. 30s, 5m, 1h30m)", key,
+			    sval(n));
 	return 0;
 }
 
@@ -315,13 +316,12 @@ static int get_strmap(struct ctx *c, const yaml_node_t *n, const char *key, stru
 	return 0;
 }
 
-static int get_context(struct ctx *c, const yaml_node_t *n, const char *key,
-		       struct depth_range *d)
+static int get_context(struct ctx *c, const yaml_node_t *n, const char *key, struct depth_range *d)
 {
 	yaml_node_item_t *it;
 	bool direct = false, nested = false;
 
-	*d = (struct depth_range){ .set = true, .min = 0, .max = -1 };
+	*d = (struct depth_range){.set = true, .min = 0, .max = -1};
 	if (is_null(n))
 		return 0;
 	if (n->type == YAML_MAPPING_NODE)
@@ -388,8 +388,7 @@ static int get_objlist(struct ctx *c, const yaml_node_t *n, const struct field *
 		if (list_push(&l->v, l->n, f->sub->size, NULL) < 0)
 			return -ENOMEM;
 		l->n++;
-		if ((r = parse_mapping(c, e, f->sub, (char *)l->v + (l->n - 1) *
-								    f->sub->size)) < 0)
+		if ((r = parse_mapping(c, e, f->sub, (char *)l->v + (l->n - 1) * f->sub->size)) < 0)
 			return r;
 	}
 	return 0;
@@ -487,7 +486,7 @@ static void release_strlist(struct strlist *l)
 		free(l->v[i]);
 	free(l->v);
 	free(l->pos);
-	*l = (struct strlist){ 0 };
+	*l = (struct strlist){0};
 }
 
 void policy_release_obj(const struct schema *s, void *obj)
@@ -513,7 +512,7 @@ void policy_release_obj(const struct schema *s, void *obj)
 		case F_INTLIST:
 			free(((struct intlist *)dst)->v);
 			free(((struct intlist *)dst)->pos);
-			*(struct intlist *)dst = (struct intlist){ 0 };
+			*(struct intlist *)dst = (struct intlist){0};
 			break;
 		case F_OBJ:
 			policy_release_obj(f->sub, dst);
@@ -522,7 +521,7 @@ void policy_release_obj(const struct schema *s, void *obj)
 			for (size_t j = 0; j < l->n; j++)
 				policy_release_obj(f->sub, (char *)l->v + j * f->sub->size);
 			free(l->v);
-			*l = (struct objlist){ 0 };
+			*l = (struct objlist){0};
 			break;
 		default:
 			break;
@@ -532,27 +531,27 @@ void policy_release_obj(const struct schema *s, void *obj)
 
 static int yaml_error(struct policy_error *err, const char *file, const yaml_parser_t *y)
 {
-	struct pos p = { (int)y->problem_mark.line + 1, (int)y->problem_mark.column + 1 };
+	struct pos p = {(int)y->problem_mark.line + 1, (int)y->problem_mark.column + 1};
 
 	if (y->error == YAML_MEMORY_ERROR)
 		return policy_errorf(err, file, p, "out of memory"), -ENOMEM;
 	if (y->context)
-		return policy_errorf(err, file, p, "%s %s", y->problem ? y->problem : "syntax error",
-				     y->context);
+		return policy_errorf(err, file, p, "%s %s",
+				     y->problem ? y->problem : "syntax error", y->context);
 	return policy_errorf(err, file, p, "%s", y->problem ? y->problem : "syntax error");
 }
 
 int policy_parse_yaml(const char *file, const char *text, size_t len, struct policy *p,
 		      struct policy_error *err)
 {
-	struct ctx c = { .file = file, .err = err, .budget = MAX_NODES };
+	struct ctx c = {.file = file, .err = err, .budget = MAX_NODES};
 	yaml_parser_t y;
 	yaml_document_t doc;
 	yaml_node_t *root;
 	int r;
 
 	if (!yaml_parser_initialize(&y))
-		return policy_errorf(err, file, (struct pos){ 0 }, "out of memory"), -ENOMEM;
+		return policy_errorf(err, file, (struct pos){0}, "out of memory"), -ENOMEM;
 	yaml_parser_set_input_string(&y, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&y, &doc)) {
 		r = yaml_error(err, file, &y);
@@ -562,7 +561,7 @@ int policy_parse_yaml(const char *file, const char *text, size_t len, struct pol
 	c.doc = &doc;
 	root = yaml_document_get_root_node(&doc);
 	if (!root)
-		r = policy_errorf(err, file, (struct pos){ 1, 1 }, "empty policy document");
+		r = policy_errorf(err, file, (struct pos){1, 1}, "empty policy document");
 	else
 		r = parse_mapping(&c, root, &schema_policy, p);
 	yaml_document_delete(&doc);

@@ -12,10 +12,10 @@
 #define POLICY_MAX_BYTES (8u << 20)
 
 static const char *const decision_names[] = {
-	[DECISION_ALLOW] = "allow",     [DECISION_DENY] = "deny",
-	[DECISION_APPROVE] = "approve", [DECISION_REDIRECT] = "redirect",
-	[DECISION_AUDIT] = "audit",     [DECISION_SOFT_DELETE] = "soft_delete",
-	[DECISION_ABSORB] = "absorb",
+    [DECISION_ALLOW] = "allow",	    [DECISION_DENY] = "deny",
+    [DECISION_APPROVE] = "approve", [DECISION_REDIRECT] = "redirect",
+    [DECISION_AUDIT] = "audit",	    [DECISION_SOFT_DELETE] = "soft_delete",
+    [DECISION_ABSORB] = "absorb",
 };
 
 const char *decision_name(enum decision d)
@@ -40,12 +40,12 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } file_ops[] = {
-	{ "create", FOP_CREATE }, { "write", FOP_WRITE },     { "open", FOP_OPEN },
-	{ "access", FOP_ACCESS }, { "chmod", FOP_CHMOD },     { "chown", FOP_CHOWN },
-	{ "delete", FOP_DELETE }, { "link", FOP_LINK },       { "list", FOP_LIST },
-	{ "mkdir", FOP_MKDIR },   { "read", FOP_READ },       { "readlink", FOP_READLINK },
-	{ "rename", FOP_RENAME }, { "rmdir", FOP_RMDIR },     { "stat", FOP_STAT },
-	{ "symlink", FOP_SYMLINK },
+    {"create", FOP_CREATE},   {"write", FOP_WRITE}, {"open", FOP_OPEN},
+    {"access", FOP_ACCESS},   {"chmod", FOP_CHMOD}, {"chown", FOP_CHOWN},
+    {"delete", FOP_DELETE},   {"link", FOP_LINK},   {"list", FOP_LIST},
+    {"mkdir", FOP_MKDIR},     {"read", FOP_READ},   {"readlink", FOP_READLINK},
+    {"rename", FOP_RENAME},   {"rmdir", FOP_RMDIR}, {"stat", FOP_STAT},
+    {"symlink", FOP_SYMLINK},
 };
 
 const char *file_op_name(unsigned ops)
@@ -65,8 +65,8 @@ unsigned file_op_parse(const char *name)
 }
 
 static const char *const sig_rel_names[] = {
-	"self", "children", "descendants", "siblings", "session",
-	"parent", "external", "system", "user",
+    "self",   "children", "descendants", "siblings", "session",
+    "parent", "external", "system",	 "user",
 };
 
 unsigned sig_rel_parse(const char *name)
@@ -77,8 +77,7 @@ unsigned sig_rel_parse(const char *name)
 	return 0;
 }
 
-int policy_errorf(struct policy_error *err, const char *file, struct pos pos, const char *fmt,
-		  ...)
+int policy_errorf(struct policy_error *err, const char *file, struct pos pos, const char *fmt, ...)
 {
 	size_t cap = sizeof(err->message);
 	va_list ap;
@@ -251,7 +250,7 @@ refused:
 
 int policy_find(const char *dir, const char *name, char *path, size_t pathlen)
 {
-	static const char *const suffixes[] = { ".yaml", ".yml", "" };
+	static const char *const suffixes[] = {".yaml", ".yml", ""};
 	struct stat st;
 
 	if (!*name || strchr(name, '/') || strstr(name, ".."))

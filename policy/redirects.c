@@ -15,9 +15,9 @@ static bool one_of(const char *s, const char *const *allowed)
 	return false;
 }
 
-static const char *const visibilities[] = { "silent", "audit_only", "warn", NULL };
-static const char *const failures[] = { "fail_closed", "fail_open", "retry_original", NULL };
-static const char *const tls_modes[] = { "passthrough", "rewrite_sni", NULL };
+static const char *const visibilities[] = {"silent", "audit_only", "warn", NULL};
+static const char *const failures[] = {"fail_closed", "fail_open", "retry_original", NULL};
+static const char *const tls_modes[] = {"passthrough", "rewrite_sni", NULL};
 
 static int compile_re(const char *file, struct pos pos, const char *section, const char *name,
 		      const char *pattern, pcre2_code **out, struct policy_error *err)
@@ -48,7 +48,8 @@ static int compile_dns(const char *file, struct dns_redirect *r, struct policy_e
 		return e;
 	if (!is_ip(r->resolve_to))
 		return policy_errorf(err, file, r->pos,
-				     "dns_redirects \"%s\": resolve_to must be an IP address", name);
+				     "dns_redirects \"%s\": resolve_to must be an IP address",
+				     name);
 	if (!one_of(r->visibility, visibilities))
 		return policy_errorf(err, file, r->pos,
 				     "dns_redirects \"%s\": visibility must be silent, audit_only "
@@ -81,7 +82,8 @@ static int compile_connect(const char *file, struct connect_redirect *r, struct 
 				     name);
 	if (!one_of(r->visibility, visibilities) || !one_of(r->on_failure, failures))
 		return policy_errorf(err, file, r->pos,
-				     "connect_redirects \"%s\": bad visibility or on_failure", name);
+				     "connect_redirects \"%s\": bad visibility or on_failure",
+				     name);
 	return 0;
 }
 
@@ -114,10 +116,10 @@ bool policy_match_dns_redirect(const struct policy *p, const char *name,
 	for (size_t i = 0; i < p->dns_redirects.n; i++) {
 		if (policy_regex_match(d[i].re, buf, n) <= 0)
 			continue;
-		*out = (struct dns_redirect_match){ d[i].name ? d[i].name : "", d[i].resolve_to,
-						    d[i].visibility ? d[i].visibility : "silent",
-						    d[i].on_failure ? d[i].on_failure
-								    : "fail_closed" };
+		*out =
+		    (struct dns_redirect_match){d[i].name ? d[i].name : "", d[i].resolve_to,
+						d[i].visibility ? d[i].visibility : "silent",
+						d[i].on_failure ? d[i].on_failure : "fail_closed"};
 		return true;
 	}
 	return false;
@@ -136,14 +138,14 @@ bool policy_match_connect_redirect(const struct policy *p, const char *host, int
 		if (policy_regex_match(c[i].re, buf, (size_t)n) <= 0)
 			continue;
 		*out = (struct connect_redirect_match){
-			.rule = c[i].name ? c[i].name : "",
-			.redirect_to = c[i].redirect_to,
-			.redirect_to_unix = c[i].redirect_to_unix,
-			.tls_mode = c[i].tls.mode,
-			.tls_sni = c[i].tls.sni,
-			.visibility = c[i].visibility ? c[i].visibility : "silent",
-			.message = c[i].message,
-			.on_failure = c[i].on_failure ? c[i].on_failure : "fail_closed",
+		    .rule = c[i].name ? c[i].name : "",
+		    .redirect_to = c[i].redirect_to,
+		    .redirect_to_unix = c[i].redirect_to_unix,
+		    .tls_mode = c[i].tls.mode,
+		    .tls_sni = c[i].tls.sni,
+		    .visibility = c[i].visibility ? c[i].visibility : "silent",
+		    .message = c[i].message,
+		    .on_failure = c[i].on_failure ? c[i].on_failure : "fail_closed",
 		};
 		return true;
 	}
@@ -155,10 +157,10 @@ void policy_get_limits(const struct policy *p, struct policy_limits *out)
 	const struct resource_limits_raw *l = &p->resource_limits;
 
 	*out = (struct policy_limits){
-		l->max_memory_mb,      l->memory_swap_max_mb, l->cpu_quota_percent,
-		l->disk_read_bps_max,  l->disk_write_bps_max, l->net_bandwidth_mbps,
-		l->pids_max,	       l->command_timeout_ms, l->session_timeout_ms,
-		l->idle_timeout_ms,
+	    l->max_memory_mb,	  l->memory_swap_max_mb, l->cpu_quota_percent,
+	    l->disk_read_bps_max, l->disk_write_bps_max, l->net_bandwidth_mbps,
+	    l->pids_max,	  l->command_timeout_ms, l->session_timeout_ms,
+	    l->idle_timeout_ms,
 	};
 }
 
@@ -166,7 +168,7 @@ void policy_get_audit(const struct policy *p, struct policy_audit *out)
 {
 	const struct audit_raw *a = &p->audit;
 
-	*out = (struct policy_audit){ a->log_allowed,	 a->log_denied,	    a->log_approved,
-				      a->include_stdout, a->include_stderr, a->include_file_content,
-				      a->retention_days };
+	*out = (struct policy_audit){a->log_allowed,	a->log_denied,	   a->log_approved,
+				     a->include_stdout, a->include_stderr, a->include_file_content,
+				     a->retention_days};
 }

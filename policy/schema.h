@@ -5,19 +5,19 @@
 #include <stddef.h>
 
 enum ftype {
-	F_STR,      /* char * */
-	F_INT,      /* long */
-	F_BOOL,     /* bool */
+	F_STR,	    /* char * */
+	F_INT,	    /* long */
+	F_BOOL,	    /* bool */
 	F_TRIBOOL,  /* signed char: 0 unset, 1 false, 2 true */
-	F_DUR,      /* long milliseconds, Go duration syntax */
+	F_DUR,	    /* long milliseconds, Go duration syntax */
 	F_STRLIST,  /* struct strlist */
 	F_INTLIST,  /* struct intlist */
 	F_STRMAP,   /* struct strlist of "K=V" */
-	F_OBJ,      /* nested struct, sub */
+	F_OBJ,	    /* nested struct, sub */
 	F_OBJLIST,  /* struct objlist of sub */
 	F_CONTEXT,  /* struct depth_range: [direct|nested] or {min_depth, max_depth} */
 	F_DECISION, /* struct rule_decision */
-	F_ANY,      /* struct any_section: structure checked, content not enforced */
+	F_ANY,	    /* struct any_section: structure checked, content not enforced */
 	F_REJECT,   /* refused with hint */
 };
 
@@ -36,7 +36,7 @@ struct field {
 struct schema {
 	const char *what; /* for messages: "file_rules entry" */
 	size_t size;
-	size_t pos_off;   /* where the mapping's struct pos goes, or NO_POS */
+	size_t pos_off; /* where the mapping's struct pos goes, or NO_POS */
 	const struct field *fields;
 	size_t nfields;
 };

@@ -17,10 +17,10 @@
 enum derive_status { D_FALLBACK, D_OK, D_BYPASS, D_OPAQUE };
 
 struct derived {
-	char *buf;           /* the script, tokenized in place */
-	const char **tok;    /* tokens; tok[0] is the command */
+	char *buf;	  /* the script, tokenized in place */
+	const char **tok; /* tokens; tok[0] is the command */
 	int ntok;
-	const char **mem;    /* the token array as allocated */
+	const char **mem; /* the token array as allocated */
 };
 
 static bool in(const char *s, const char *const *set)
@@ -31,18 +31,20 @@ static bool in(const char *s, const char *const *set)
 	return false;
 }
 
-static const char *const shells[] = { "sh", "bash", "dash", "ash", "mksh", "ksh", "zsh", NULL };
-static const char *const wrappers[] = { "exec", "command", "nohup", "nice", "time", "env", NULL };
+static const char *const shells[] = {"sh", "bash", "dash", "ash", "mksh", "ksh", "zsh", NULL};
+static const char *const wrappers[] = {"exec", "command", "nohup", "nice", "time", "env", NULL};
 static const char *const builtins[] = {
-	":", ".", "break", "continue", "eval", "exec", "exit", "export", "readonly", "return",
-	"set", "shift", "trap", "unset", "alias", "bg", "cd", "command", "fc", "fg", "getopts",
-	"jobs", "kill", "newgrp", "read", "umask", "unalias", "wait", "echo", "printf", "pwd",
-	"test", "[", "true", "false", "bind", "builtin", "caller", "compgen", "compopt",
-	"complete", "coproc", "declare", "dirs", "disown", "enable", "hash", "help", "history",
-	"let", "local", "logout", "mapfile", "popd", "pushd", "readarray", "shopt", "source",
-	"suspend", "times", "type", "typeset", "ulimit", "if", "then", "else", "elif", "fi",
-	"case", "esac", "while", "do", "done", "for", "in", "function", "select", "time", "until",
-	"{", "}", "!", "[[", "]]", NULL,
+    ":",	".",	   "break",   "continue", "eval",    "exec",	"exit",	   "export",
+    "readonly", "return",  "set",     "shift",	  "trap",    "unset",	"alias",   "bg",
+    "cd",	"command", "fc",      "fg",	  "getopts", "jobs",	"kill",	   "newgrp",
+    "read",	"umask",   "unalias", "wait",	  "echo",    "printf",	"pwd",	   "test",
+    "[",	"true",	   "false",   "bind",	  "builtin", "caller",	"compgen", "compopt",
+    "complete", "coproc",  "declare", "dirs",	  "disown",  "enable",	"hash",	   "help",
+    "history",	"let",	   "local",   "logout",	  "mapfile", "popd",	"pushd",   "readarray",
+    "shopt",	"source",  "suspend", "times",	  "type",    "typeset", "ulimit",  "if",
+    "then",	"else",	   "elif",    "fi",	  "case",    "esac",	"while",   "do",
+    "done",	"for",	   "in",      "function", "select",  "time",	"until",   "{",
+    "}",	"!",	   "[[",      "]]",	  NULL,
 };
 
 static bool is_shell(const char *cmd)
@@ -90,7 +92,8 @@ static int find_c_flag(const char *const *args, int n)
 static bool has_c_anywhere(const char *const *args, int n)
 {
 	for (int i = 0; i < n && strcmp(args[i], "--") != 0; i++)
-		if (args[i][0] == '-' && args[i][1] && args[i][1] != '-' && strchr(args[i] + 1, 'c'))
+		if (args[i][0] == '-' && args[i][1] && args[i][1] != '-' &&
+		    strchr(args[i] + 1, 'c'))
 			return true;
 	return false;
 }
@@ -298,7 +301,8 @@ static void shellc_precheck(const struct policy *p, const struct exec_query *q, 
 		pseudo(p, v, "shellc-depth-exceeded",
 		       "nested shell-c chain exceeded max derivation depth");
 	else if (st == D_BYPASS)
-		pseudo(p, v, "shellc-wrapper-bypass", "bypass attempt via unparsable shell-c wrapper");
+		pseudo(p, v, "shellc-wrapper-bypass",
+		       "bypass attempt via unparsable shell-c wrapper");
 	else if (st == D_OPAQUE && p->has_restrictive_command_rule && !p->opts.execve_enforced)
 		pseudo(p, v, "shellc-opaque-script",
 		       "opaque shell script cannot be safely parsed for policy pre-check");

@@ -103,7 +103,7 @@ static void now_rfc3339(char buf[32])
 /* RFC 3339 ("2026-01-02T15:04:05Z", fractions, "+02:00") -> epoch seconds. */
 int policy_parse_rfc3339(const char *s, time_t *out)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
 	long off = 0;
 
@@ -115,7 +115,8 @@ int policy_parse_rfc3339(const char *s, time_t *out)
 	if (*p == 'Z' || *p == 'z')
 		p++;
 	else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
-		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 + ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
+		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
+		      ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
 		off = *p == '-' ? -off : off;
 		p += 6;
 	} else
@@ -148,8 +149,10 @@ static int unb64(const char *s, unsigned char *bin, size_t want)
 {
 	size_t n = 0;
 
-	if (!s || sodium_base642bin(bin, want, s, strlen(s), NULL, &n, NULL,
-				    sodium_base64_VARIANT_ORIGINAL) != 0 || n != want)
+	if (!s ||
+	    sodium_base642bin(bin, want, s, strlen(s), NULL, &n, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    n != want)
 		return -EINVAL;
 	return 0;
 }
@@ -202,7 +205,8 @@ int policy_keygen(const char *dir, const char *label, const char *expires_at, ch
 	if (sodium_init() < 0)
 		return errf(err, errlen, -EIO, "libsodium failed to initialise");
 	if (expires_at && *expires_at && policy_parse_rfc3339(expires_at, &t) < 0)
-		return errf(err, errlen, -EINVAL, "expires_at: not an RFC 3339 time: %s", expires_at);
+		return errf(err, errlen, -EINVAL, "expires_at: not an RFC 3339 time: %s",
+			    expires_at);
 	crypto_sign_keypair(pk, sk);
 	key_id_of(pk, key_id);
 	now_rfc3339(now);
@@ -210,14 +214,15 @@ int policy_keygen(const char *dir, const char *label, const char *expires_at, ch
 	sec = b64(sk, sizeof(sk));
 	sodium_memzero(sk, sizeof(sk));
 	r = -ENOMEM;
-	if (pub && sec && (js = key_json(key_id, "private_key", sec, label, "created_at", now, NULL))) {
+	if (pub && sec &&
+	    (js = key_json(key_id, "private_key", sec, label, "created_at", now, NULL))) {
 		snprintf(path, sizeof(path), "%s/private.key.json", dir);
 		r = write_file(path, js, 0600);
 		sodium_memzero(js, strlen(js));
 		free(js);
 	}
-	if (r == 0 && (js = key_json(key_id, "public_key", pub, label, "trusted_since", now,
-				     expires_at))) {
+	if (r == 0 &&
+	    (js = key_json(key_id, "public_key", pub, label, "trusted_since", now, expires_at))) {
 		snprintf(path, sizeof(path), "%s/public.key.json", dir);
 		r = write_file(path, js, 0644);
 		free(js);
@@ -326,7 +331,8 @@ static int check_key_file(const char *path, const char *kid,
 	exp = cJSON_GetObjectItem(o, "expires_at");
 	if (!cJSON_IsString(id) || strcmp(id->valuestring, kid) != 0)
 		r = 0;
-	else if (!cJSON_IsString(key) || unb64(key->valuestring, pk, crypto_sign_PUBLICKEYBYTES) < 0)
+	else if (!cJSON_IsString(key) ||
+		 unb64(key->valuestring, pk, crypto_sign_PUBLICKEYBYTES) < 0)
 		r = errf(err, errlen, -EINVAL, "%s: invalid public_key", path);
 	else if (cJSON_IsString(exp) && *exp->valuestring &&
 		 (policy_parse_rfc3339(exp->valuestring, &t) < 0 || t <= time(NULL)))
@@ -361,19 +367,23 @@ static int find_key(const char *dir, const char *kid, bool strict,
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (strict && world_writable(path)) {
-			r = errf(err, errlen, -EPERM, "trust store key file %s is world-writable", path);
+			r = errf(err, errlen, -EPERM, "trust store key file %s is world-writable",
+				 path);
 			break;
 		}
 		r = check_key_file(path, kid, cand, err, errlen);
 		if (r == 1 && found++)
-			r = errf(err, errlen, -EINVAL, "trust store %s: duplicate key_id %s", dir, kid);
+			r = errf(err, errlen, -EINVAL, "trust store %s: duplicate key_id %s", dir,
+				 kid);
 		else if (r == 1)
 			memcpy(pk, cand, sizeof(cand));
 	}
 	closedir(d);
 	if (r < 0)
 		return r;
-	return found ? 0 : errf(err, errlen, -ENOKEY, "unknown_key: %s is not in trust store %s", kid, dir);
+	return found ? 0
+		     : errf(err, errlen, -ENOKEY, "unknown_key: %s is not in trust store %s", kid,
+			    dir);
 }
 
 static int parse_sig(const char *sigpath, char kid[65], unsigned char sig[crypto_sign_BYTES],
@@ -396,7 +406,8 @@ static int parse_sig(const char *sigpath, char kid[65], unsigned char sig[crypto
 	    strcmp(alg->valuestring, "ed25519") != 0 || !cJSON_IsString(id) ||
 	    strlen(id->valuestring) != 64 || !cJSON_IsString(s) ||
 	    unb64(s->valuestring, sig, crypto_sign_BYTES) < 0)
-		r = errf(err, errlen, -EINVAL, "%s: not a version 1 ed25519 signature file", sigpath);
+		r = errf(err, errlen, -EINVAL, "%s: not a version 1 ed25519 signature file",
+			 sigpath);
 	else
 		memcpy(kid, id->valuestring, 65);
 	cJSON_Delete(o);
@@ -414,7 +425,8 @@ int policy_verify_signature_ex(const char *policy_path, const char *trust_store_
 	if (sodium_init() < 0)
 		return errf(err, errlen, -EIO, "libsodium failed to initialise");
 	if (strict && world_writable(trust_store_dir))
-		return errf(err, errlen, -EPERM, "trust store %s is world-writable", trust_store_dir);
+		return errf(err, errlen, -EPERM, "trust store %s is world-writable",
+			    trust_store_dir);
 	snprintf(sigpath, sizeof(sigpath), "%s.sig", policy_path);
 	if ((r = parse_sig(sigpath, kid, sig, err, errlen)) < 0 ||
 	    (r = find_key(trust_store_dir, kid, strict, pk, err, errlen)) < 0)
@@ -447,7 +459,8 @@ int policy_signing_check(const char *policy_path, const char *trust_store_dir, c
 		return 0;
 	enforce = strcmp(mode, "enforce") == 0;
 	if (!enforce && strcmp(mode, "warn") != 0)
-		return errf(err, errlen, -EINVAL, "policies.signing.mode must be enforce, warn or off");
+		return errf(err, errlen, -EINVAL,
+			    "policies.signing.mode must be enforce, warn or off");
 	if (!trust_store_dir || !*trust_store_dir)
 		return errf(err, errlen, enforce ? -EINVAL : 1,
 			    "policies.signing.trust_store is not set");

@@ -10,28 +10,28 @@ static const struct {
 	const char *name;
 	int sig;
 } sig_names[] = {
-	{ "HUP", SIGHUP },	 { "INT", SIGINT },	  { "QUIT", SIGQUIT },	 { "ILL", SIGILL },
-	{ "TRAP", SIGTRAP },	 { "ABRT", SIGABRT },	  { "IOT", SIGIOT },	 { "BUS", SIGBUS },
-	{ "FPE", SIGFPE },	 { "KILL", SIGKILL },	  { "USR1", SIGUSR1 },	 { "SEGV", SIGSEGV },
-	{ "USR2", SIGUSR2 },	 { "PIPE", SIGPIPE },	  { "ALRM", SIGALRM },	 { "TERM", SIGTERM },
-	{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },	  { "CONT", SIGCONT },	 { "STOP", SIGSTOP },
-	{ "TSTP", SIGTSTP },	 { "TTIN", SIGTTIN },	  { "TTOU", SIGTTOU },	 { "URG", SIGURG },
-	{ "XCPU", SIGXCPU },	 { "XFSZ", SIGXFSZ },	  { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
-	{ "WINCH", SIGWINCH },	 { "IO", SIGIO },	  { "POLL", SIGPOLL },	 { "PWR", SIGPWR },
-	{ "SYS", SIGSYS },
+    {"HUP", SIGHUP},	   {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},	   {"ABRT", SIGABRT}, {"IOT", SIGIOT},	     {"BUS", SIGBUS},
+    {"FPE", SIGFPE},	   {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},	   {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP},	   {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+    {"XCPU", SIGXCPU},	   {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+    {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},
+    {"SYS", SIGSYS},
 };
 
-#define BIT(s) (1ull << ((s) - 1))
+#define BIT(s) (1ull << ((s)-1))
 
 static const struct {
 	const char *name;
 	uint64_t mask;
 } sig_groups[] = {
-	{ "@fatal", BIT(SIGKILL) | BIT(SIGTERM) | BIT(SIGQUIT) | BIT(SIGABRT) },
-	{ "@job", BIT(SIGSTOP) | BIT(SIGCONT) | BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU) },
-	{ "@reload", BIT(SIGHUP) | BIT(SIGUSR1) | BIT(SIGUSR2) },
-	{ "@ignore", BIT(SIGCHLD) | BIT(SIGURG) | BIT(SIGWINCH) },
-	{ "@all", ~0ull },
+    {"@fatal", BIT(SIGKILL) | BIT(SIGTERM) | BIT(SIGQUIT) | BIT(SIGABRT)},
+    {"@job", BIT(SIGSTOP) | BIT(SIGCONT) | BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU)},
+    {"@reload", BIT(SIGHUP) | BIT(SIGUSR1) | BIT(SIGUSR2)},
+    {"@ignore", BIT(SIGCHLD) | BIT(SIGURG) | BIT(SIGWINCH)},
+    {"@all", ~0ull},
 };
 
 /* "TERM", "SIGTERM", "sigterm", "15" -> 15; 0 if unknown. */
@@ -82,14 +82,14 @@ static int compile_target(const char *file, struct signal_rule *r, struct policy
 	char msg[256];
 
 	if (!t->type || !*t->type)
-		return policy_errorf(err, file, r->h.pos, "signal_rules \"%s\": target.type is required",
-				     name);
+		return policy_errorf(err, file, r->h.pos,
+				     "signal_rules \"%s\": target.type is required", name);
 	if (strcmp(t->type, "process") == 0) {
 		r->tkind = ST_PROCESS;
 		if (!t->pattern || !*t->pattern)
-			return policy_errorf(err, file, t->pos,
-					     "signal_rules \"%s\": target type process needs a pattern",
-					     name);
+			return policy_errorf(
+			    err, file, t->pos,
+			    "signal_rules \"%s\": target type process needs a pattern", name);
 		if (!(r->process = policy_glob_compile(t->pattern, '/', msg, sizeof(msg))))
 			return policy_errorf(err, file, t->pos,
 					     "signal_rules \"%s\": bad pattern \"%s\": %s", name,
@@ -107,7 +107,8 @@ static int compile_target(const char *file, struct signal_rule *r, struct policy
 	r->tkind = ST_REL;
 	if (!(r->relations = sig_rel_parse(t->type)))
 		return policy_errorf(err, file, t->pos,
-				     "signal_rules \"%s\": unknown target type \"%s\"", name, t->type);
+				     "signal_rules \"%s\": unknown target type \"%s\"", name,
+				     t->type);
 	return 0;
 }
 
@@ -127,7 +128,8 @@ int policy_compile_signal_rule(const char *file, struct policy *p, struct signal
 	}
 	if (r->h.decision.d == DECISION_SOFT_DELETE)
 		return policy_errorf(err, file, r->h.decision.pos,
-				     "signal_rules \"%s\": soft_delete is not a signal decision", name);
+				     "signal_rules \"%s\": soft_delete is not a signal decision",
+				     name);
 	if ((e = signals_mask(file, r, err)) < 0 || (e = compile_target(file, r, err)) < 0)
 		return e;
 	if (!r->signals.n)
@@ -137,14 +139,15 @@ int policy_compile_signal_rule(const char *file, struct policy *p, struct signal
 		return policy_errorf(err, file, r->h.pos,
 				     "signal_rules \"%s\": unknown fallback decision \"%s\"", name,
 				     r->fallback);
-	if (r->redirect_to && *r->redirect_to && !(r->redirect_sig = policy_signal_parse(r->redirect_to)))
+	if (r->redirect_to && *r->redirect_to &&
+	    !(r->redirect_sig = policy_signal_parse(r->redirect_to)))
 		return policy_errorf(err, file, r->h.pos,
-				     "signal_rules \"%s\": redirect_to: unknown signal \"%s\"", name,
-				     r->redirect_to);
+				     "signal_rules \"%s\": redirect_to: unknown signal \"%s\"",
+				     name, r->redirect_to);
 	if (r->h.decision.d == DECISION_REDIRECT && !r->redirect_sig)
-		return policy_errorf(err, file, r->h.pos,
-				     "signal_rules \"%s\": decision redirect needs redirect_to (a signal)",
-				     name);
+		return policy_errorf(
+		    err, file, r->h.pos,
+		    "signal_rules \"%s\": decision redirect needs redirect_to (a signal)", name);
 	return 0;
 }
 
@@ -171,7 +174,8 @@ void policy_decide_signal(const struct policy *p, const struct signal_query *q, 
 
 		if (!(r->sigmask & BIT(q->sig)) || !target_matches(r, q))
 			continue;
-		verdict_from_rule(p, v, &r->h, false, &(struct msg_fields){ .command = q->target_comm });
+		verdict_from_rule(p, v, &r->h, false,
+				  &(struct msg_fields){.command = q->target_comm});
 		if (v->effective == DECISION_REDIRECT)
 			v->redirect_signal = r->redirect_sig;
 		return;

@@ -10,9 +10,9 @@ static const char *lookup(const char *name, size_t n, const struct policy_vars *
 		const char *name;
 		size_t off;
 	} session[] = {
-		{ "PROJECT_ROOT", offsetof(struct policy_vars, project_root) },
-		{ "GIT_ROOT", offsetof(struct policy_vars, git_root) },
-		{ "HOME", offsetof(struct policy_vars, home) },
+	    {"PROJECT_ROOT", offsetof(struct policy_vars, project_root)},
+	    {"GIT_ROOT", offsetof(struct policy_vars, git_root)},
+	    {"HOME", offsetof(struct policy_vars, home)},
 	};
 	char key[256];
 
@@ -97,7 +97,7 @@ oom:
 
 char *policy_expand_vars(const char *s, const struct policy_vars *vars, char *err, size_t errlen)
 {
-	struct buf b = { 0 };
+	struct buf b = {0};
 
 	if (buf_add(&b, "", 0) < 0) {
 		snprintf(err, errlen, "out of memory");

@@ -23,9 +23,9 @@ void verdict_init(struct verdict *v)
 int decision_strictness(enum decision d)
 {
 	static const int rank[] = {
-		[DECISION_ALLOW] = 0,    [DECISION_AUDIT] = 1,	     [DECISION_APPROVE] = 2,
-		[DECISION_REDIRECT] = 3, [DECISION_SOFT_DELETE] = 3, [DECISION_ABSORB] = 3,
-		[DECISION_DENY] = 4,
+	    [DECISION_ALLOW] = 0,    [DECISION_AUDIT] = 1,	 [DECISION_APPROVE] = 2,
+	    [DECISION_REDIRECT] = 3, [DECISION_SOFT_DELETE] = 3, [DECISION_ABSORB] = 3,
+	    [DECISION_DENY] = 4,
 	};
 
 	return (unsigned)d < ARRAY_SIZE(rank) ? rank[d] : 4;
@@ -103,9 +103,8 @@ void verdict_fill_message(struct verdict *v, const char *msg, const struct msg_f
 	const struct {
 		const char *name, *value;
 	} fields[] = {
-		{ "Path", f->path },	      { "Command", f->command },
-		{ "Args", f->args },	      { "Domain", f->domain },
-		{ "RemoteAddr", f->remote_addr }, { "RemotePort", f->remote_port },
+	    {"Path", f->path},	   {"Command", f->command},	   {"Args", f->args},
+	    {"Domain", f->domain}, {"RemoteAddr", f->remote_addr}, {"RemotePort", f->remote_port},
 	};
 	size_t at = 0;
 
@@ -122,7 +121,8 @@ void verdict_fill_message(struct verdict *v, const char *msg, const struct msg_f
 		at = put(v->message, sizeof(v->message), at, msg, (size_t)(open - msg));
 		if (!*open)
 			break;
-		for (i = 0; i < ARRAY_SIZE(fields) && !(n = template_field(open, fields[i].name)); i++)
+		for (i = 0; i < ARRAY_SIZE(fields) && !(n = template_field(open, fields[i].name));
+		     i++)
 			;
 		if (n && fields[i].value)
 			at = put(v->message, sizeof(v->message), at, fields[i].value,

@@ -6,7 +6,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char seps[] = { '/', '.', 0 };
+	static const char seps[] = {'/', '.', 0};
 	char err[128], *pat;
 	const char *nul;
 	struct glob *g;

@@ -6,11 +6,11 @@
 
 static void decide_all(const struct policy *p)
 {
-	static const char *const argv[] = { "sh", "-c", "env X=1 nice rm -rf /", NULL };
-	struct exec_query eq = { .filename = "/bin/sh", .argv = argv, .argc = 3 };
-	struct net_query nq = { .ip = "10.0.0.1", .domain = "api.github.com", .port = 443 };
-	struct signal_query sq = { .sig = 15, .relations = SIGREL_CHILDREN, .target_comm = "x" };
-	char *envp[] = { "PATH=/bin", "AWS_SECRET_ACCESS_KEY=x", "AGENTSH_X=1", NULL };
+	static const char *const argv[] = {"sh", "-c", "env X=1 nice rm -rf /", NULL};
+	struct exec_query eq = {.filename = "/bin/sh", .argv = argv, .argc = 3};
+	struct net_query nq = {.ip = "10.0.0.1", .domain = "api.github.com", .port = 443};
+	struct signal_query sq = {.sig = 15, .relations = SIGREL_CHILDREN, .target_comm = "x"};
+	char *envp[] = {"PATH=/bin", "AWS_SECRET_ACCESS_KEY=x", "AGENTSH_X=1", NULL};
 	struct policy_error err;
 	struct verdict v;
 	char **env;
@@ -29,8 +29,8 @@ static void decide_all(const struct policy *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct policy_vars vars = { .project_root = "/work/proj", .git_root = "/work/proj",
-				    .home = "/home/u" };
+	struct policy_vars vars = {
+	    .project_root = "/work/proj", .git_root = "/work/proj", .home = "/home/u"};
 	struct policy_error err;
 	struct policy *p = NULL;
 

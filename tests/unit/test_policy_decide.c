@@ -3,48 +3,48 @@
 
 /* configs/policies/bench-realistic.yaml from compat.md §1, abridged. */
 static const char *realistic =
-	"version: 1\n"
-	"name: bench-realistic\n"
-	"command_rules:\n"
-	"  - name: redirect-force-push\n"
-	"    commands: [git]\n"
-	"    args_patterns: ['push\\s+.*--force', 'push\\s+-f\\b']\n"
-	"    decision: redirect\n"
-	"    message: 'force push of {{.Args}} redirected'\n"
-	"    redirect_to: {command: echo, args: ['blocked:'], args_append: [done],\n"
-	"                  environment: {WHY: force}}\n"
-	"  - name: deny-priv\n"
-	"    commands: [sudo, su, chroot, nsenter, unshare]\n"
-	"    decision: deny\n"
-	"  - name: allow-dev\n"
-	"    commands: [git, node, npm, python3, curl]\n"
-	"    decision: allow\n"
-	"file_rules:\n"
-	"  - name: deny-ssh\n"
-	"    paths: ['${HOME}/.ssh/**', /root/.ssh/**]\n"
-	"    decision: deny\n"
-	"    message: 'no access to {{.Path}}'\n"
-	"  - name: allow-tmp\n"
-	"    paths: [/tmp/**]\n"
-	"    operations: ['*']\n"
-	"    decision: allow\n"
-	"  - name: allow-etc-read\n"
-	"    paths: [/etc/hosts, /etc/ssl/**]\n"
-	"    operations: [read, open, stat]\n"
-	"    decision: allow\n"
-	"  - name: default-deny\n"
-	"    paths: ['**']\n"
-	"    decision: deny\n"
-	"network_rules:\n"
-	"  - name: allow-localhost\n"
-	"    cidrs: [127.0.0.1/32, '::1/128']\n"
-	"    decision: allow\n"
-	"  - name: deny-metadata\n"
-	"    cidrs: [169.254.169.254/32]\n"
-	"    decision: deny\n"
-	"  - name: default-deny\n"
-	"    domains: ['*']\n"
-	"    decision: deny\n";
+    "version: 1\n"
+    "name: bench-realistic\n"
+    "command_rules:\n"
+    "  - name: redirect-force-push\n"
+    "    commands: [git]\n"
+    "    args_patterns: ['push\\s+.*--force', 'push\\s+-f\\b']\n"
+    "    decision: redirect\n"
+    "    message: 'force push of {{.Args}} redirected'\n"
+    "    redirect_to: {command: echo, args: ['blocked:'], args_append: [done],\n"
+    "                  environment: {WHY: force}}\n"
+    "  - name: deny-priv\n"
+    "    commands: [sudo, su, chroot, nsenter, unshare]\n"
+    "    decision: deny\n"
+    "  - name: allow-dev\n"
+    "    commands: [git, node, npm, python3, curl]\n"
+    "    decision: allow\n"
+    "file_rules:\n"
+    "  - name: deny-ssh\n"
+    "    paths: ['${HOME}/.ssh/**', /root/.ssh/**]\n"
+    "    decision: deny\n"
+    "    message: 'no access to {{.Path}}'\n"
+    "  - name: allow-tmp\n"
+    "    paths: [/tmp/**]\n"
+    "    operations: ['*']\n"
+    "    decision: allow\n"
+    "  - name: allow-etc-read\n"
+    "    paths: [/etc/hosts, /etc/ssl/**]\n"
+    "    operations: [read, open, stat]\n"
+    "    decision: allow\n"
+    "  - name: default-deny\n"
+    "    paths: ['**']\n"
+    "    decision: deny\n"
+    "network_rules:\n"
+    "  - name: allow-localhost\n"
+    "    cidrs: [127.0.0.1/32, '::1/128']\n"
+    "    decision: allow\n"
+    "  - name: deny-metadata\n"
+    "    cidrs: [169.254.169.254/32]\n"
+    "    decision: deny\n"
+    "  - name: default-deny\n"
+    "    domains: ['*']\n"
+    "    decision: deny\n";
 
 static void test_file_first_match_and_vars(void **state)
 {
@@ -67,8 +67,9 @@ static void test_file_first_match_and_vars(void **state)
 
 static void test_file_defaults(void **state)
 {
-	struct policy *p = load("version: 1\nname: d\nfile_rules:\n"
-				"  - {name: w, paths: [/w/**], operations: [write], decision: allow}\n");
+	struct policy *p =
+	    load("version: 1\nname: d\nfile_rules:\n"
+		 "  - {name: w, paths: [/w/**], operations: [write], decision: allow}\n");
 	struct verdict v;
 
 	file_v(p, "/etc/passwd", FOP_OPEN | FOP_READ, &v);
@@ -89,8 +90,9 @@ static void test_file_defaults(void **state)
 
 static void test_read_rule_matches_read_open(void **state)
 {
-	struct policy *p = load("version: 1\nname: d\nfile_rules:\n"
-				"  - {name: r, paths: [/secret/**], operations: [read], decision: deny}\n");
+	struct policy *p =
+	    load("version: 1\nname: d\nfile_rules:\n"
+		 "  - {name: r, paths: [/secret/**], operations: [read], decision: deny}\n");
 	struct verdict v;
 
 	file_v(p, "/secret/k", FOP_OPEN | FOP_READ, &v);
@@ -102,14 +104,15 @@ static void test_read_rule_matches_read_open(void **state)
 
 static void test_file_decisions_and_redirect(void **state)
 {
-	const char *text = "version: 1\nname: d\nfile_rules:\n"
-			   "  - {name: a, paths: [/a/**], decision: approve, timeout: 90s}\n"
-			   "  - {name: au, paths: [/au/**], decision: audit}\n"
-			   "  - {name: sd, paths: [/sd/**], operations: [delete], decision: soft_delete}\n"
-			   "  - {name: rd, paths: [/home/**], decision: redirect, redirect_to: /scratch}\n"
-			   "  - {name: rt, paths: [/keep/**], decision: redirect,\n"
-			   "     redirect_to: /scratch/, preserve_tree: true}\n"
-			   "  - {name: bad, paths: [/bad/**], decision: allowed}\n";
+	const char *text =
+	    "version: 1\nname: d\nfile_rules:\n"
+	    "  - {name: a, paths: [/a/**], decision: approve, timeout: 90s}\n"
+	    "  - {name: au, paths: [/au/**], decision: audit}\n"
+	    "  - {name: sd, paths: [/sd/**], operations: [delete], decision: soft_delete}\n"
+	    "  - {name: rd, paths: [/home/**], decision: redirect, redirect_to: /scratch}\n"
+	    "  - {name: rt, paths: [/keep/**], decision: redirect,\n"
+	    "     redirect_to: /scratch/, preserve_tree: true}\n"
+	    "  - {name: bad, paths: [/bad/**], decision: allowed}\n";
 	struct policy *p = load(text), *shadow = load_opts(text, false, false);
 	struct verdict v;
 
@@ -139,7 +142,7 @@ static void test_file_decisions_and_redirect(void **state)
 static void test_network(void **state)
 {
 	struct policy *p = load(realistic);
-	struct net_query q = { .ip = "127.0.0.1", .port = 8080, .operation = "connect" };
+	struct net_query q = {.ip = "127.0.0.1", .port = 8080, .operation = "connect"};
 	struct verdict v;
 
 	policy_decide_network(p, &q, &v);
@@ -164,12 +167,13 @@ static void test_network(void **state)
 
 static void test_network_selectors_all_must_match(void **state)
 {
-	struct policy *p = load("version: 1\nname: n\nnetwork_rules:\n"
-				"  - {name: gh, domains: ['*.GitHub.com', github.com], ports: [443],\n"
-				"     decision: allow}\n"
-				"  - {name: lan, cidrs: [10.0.0.0/8], ports: [22, 80], decision: approve}\n"
-				"  - {name: https, ports: [443], decision: audit}\n");
-	struct net_query q = { .ip = "140.82.112.3", .domain = "API.github.com.", .port = 443 };
+	struct policy *p =
+	    load("version: 1\nname: n\nnetwork_rules:\n"
+		 "  - {name: gh, domains: ['*.GitHub.com', github.com], ports: [443],\n"
+		 "     decision: allow}\n"
+		 "  - {name: lan, cidrs: [10.0.0.0/8], ports: [22, 80], decision: approve}\n"
+		 "  - {name: https, ports: [443], decision: audit}\n");
+	struct net_query q = {.ip = "140.82.112.3", .domain = "API.github.com.", .port = 443};
 	struct verdict v;
 
 	policy_decide_network(p, &q, &v);
@@ -177,13 +181,13 @@ static void test_network_selectors_all_must_match(void **state)
 	q.port = 80;
 	policy_decide_network(p, &q, &v);
 	assert_verdict(&v, "deny", "deny", "default-deny-network");
-	q = (struct net_query){ .ip = "10.1.2.3", .port = 22 };
+	q = (struct net_query){.ip = "10.1.2.3", .port = 22};
 	policy_decide_network(p, &q, &v);
 	assert_verdict(&v, "approve", "approve", "lan");
 	q.port = 443;
 	policy_decide_network(p, &q, &v);
 	assert_verdict(&v, "audit", "allow", "https");
-	q = (struct net_query){ .domain = "10.9.9.9", .port = 80 };
+	q = (struct net_query){.domain = "10.9.9.9", .port = 80};
 	policy_decide_network(p, &q, &v);
 	assert_verdict(&v, "approve", "approve", "lan");
 	policy_free(p);
@@ -219,11 +223,12 @@ static void test_commands(void **state)
 
 static void test_command_paths_and_globs(void **state)
 {
-	struct policy *p = load("version: 1\nname: c\ncommand_rules:\n"
-				"  - {name: p, commands: [/opt/tools/*], decision: audit}\n"
-				"  - {name: exact, commands: [/usr/local/bin/Tool], decision: approve}\n"
-				"  - {name: g, commands: ['py*'], decision: allow}\n"
-				"  - {name: all, decision: deny}\n");
+	struct policy *p =
+	    load("version: 1\nname: c\ncommand_rules:\n"
+		 "  - {name: p, commands: [/opt/tools/*], decision: audit}\n"
+		 "  - {name: exact, commands: [/usr/local/bin/Tool], decision: approve}\n"
+		 "  - {name: g, commands: ['py*'], decision: allow}\n"
+		 "  - {name: all, decision: deny}\n");
 	struct verdict v;
 
 	exec_v(p, "/opt/tools/x", 0, false, &v);
@@ -240,15 +245,17 @@ static void test_command_paths_and_globs(void **state)
 /* The depth-aware examples of the setup docs. */
 static void test_depth_context(void **state)
 {
-	struct policy *p = load("version: 1\nname: depth\ncommand_rules:\n"
-				"  - {name: git-direct, commands: [git], context: [direct], decision: allow}\n"
-				"  - {name: cc-nested, commands: [cc, gcc], context: {min_depth: 1, max_depth: 3},\n"
-				"     decision: allow}\n"
-				"  - {name: rm-rf, commands: [rm], args_patterns: ['-[a-z]*r[a-z]*f|-[a-z]*f[a-z]*r'],\n"
-				"     decision: deny}\n"
-				"  - {name: curl-nested, commands: [curl], context: [nested], decision: approve}\n"
-				"  - {name: both, commands: [make], context: [direct, nested], decision: allow}\n"
-				"  - {name: rm-ok, commands: [rm], decision: allow}\n");
+	struct policy *p = load(
+	    "version: 1\nname: depth\ncommand_rules:\n"
+	    "  - {name: git-direct, commands: [git], context: [direct], decision: allow}\n"
+	    "  - {name: cc-nested, commands: [cc, gcc], context: {min_depth: 1, max_depth: 3},\n"
+	    "     decision: allow}\n"
+	    "  - {name: rm-rf, commands: [rm], args_patterns: "
+	    "['-[a-z]*r[a-z]*f|-[a-z]*f[a-z]*r'],\n"
+	    "     decision: deny}\n"
+	    "  - {name: curl-nested, commands: [curl], context: [nested], decision: approve}\n"
+	    "  - {name: both, commands: [make], context: [direct, nested], decision: allow}\n"
+	    "  - {name: rm-ok, commands: [rm], decision: allow}\n");
 	struct verdict v;
 
 	exec_v(p, "/usr/bin/git status", 0, false, &v);
@@ -285,12 +292,13 @@ static void test_depth_context(void **state)
 
 static void test_unix_sockets(void **state)
 {
-	struct policy *p = load("version: 1\nname: u\nunix_socket_rules:\n"
-				"  - {name: docker, paths: [/var/run/docker.sock], decision: deny}\n"
-				"  - {name: dbus, paths: ['@/tmp/dbus-*'], operations: [connect],\n"
-				"     decision: allow}\n"
-				"  - {name: run, paths: ['/run/**'], operations: [connect, sendto],\n"
-				"     decision: audit}\n");
+	struct policy *p =
+	    load("version: 1\nname: u\nunix_socket_rules:\n"
+		 "  - {name: docker, paths: [/var/run/docker.sock], decision: deny}\n"
+		 "  - {name: dbus, paths: ['@/tmp/dbus-*'], operations: [connect],\n"
+		 "     decision: allow}\n"
+		 "  - {name: run, paths: ['/run/**'], operations: [connect, sendto],\n"
+		 "     decision: audit}\n");
 	struct verdict v;
 
 	policy_decide_unix(p, "/var/run/docker.sock", "connect", &v);
@@ -310,18 +318,19 @@ static void test_unix_sockets(void **state)
 
 static void test_signals(void **state)
 {
-	struct policy *p = load("version: 1\nname: s\nsignal_rules:\n"
-				"  - {name: kids, signals: ['@fatal', SIGINT], target: {type: children},\n"
-				"     decision: allow}\n"
-				"  - {name: no-ext, signals: ['@all'], target: {type: external}, decision: deny}\n"
-				"  - {name: hup, signals: [hup], target: {type: self}, decision: absorb}\n"
-				"  - {name: stop, signals: [19, TSTP], target: {type: descendants},\n"
-				"     decision: redirect, redirect_to: SIGTERM}\n"
-				"  - {name: procs, signals: [USR1], target: {type: process, pattern: 'nginx*'},\n"
-				"     decision: audit}\n"
-				"  - {name: pids, signals: ['@reload'], target: {type: pid_range, min: 100,\n"
-				"     max: 200}, decision: allow}\n");
-	struct signal_query q = { .sig = 15, .relations = SIGREL_CHILDREN | SIGREL_DESCENDANTS };
+	struct policy *p =
+	    load("version: 1\nname: s\nsignal_rules:\n"
+		 "  - {name: kids, signals: ['@fatal', SIGINT], target: {type: children},\n"
+		 "     decision: allow}\n"
+		 "  - {name: no-ext, signals: ['@all'], target: {type: external}, decision: deny}\n"
+		 "  - {name: hup, signals: [hup], target: {type: self}, decision: absorb}\n"
+		 "  - {name: stop, signals: [19, TSTP], target: {type: descendants},\n"
+		 "     decision: redirect, redirect_to: SIGTERM}\n"
+		 "  - {name: procs, signals: [USR1], target: {type: process, pattern: 'nginx*'},\n"
+		 "     decision: audit}\n"
+		 "  - {name: pids, signals: ['@reload'], target: {type: pid_range, min: 100,\n"
+		 "     max: 200}, decision: allow}\n");
+	struct signal_query q = {.sig = 15, .relations = SIGREL_CHILDREN | SIGREL_DESCENDANTS};
 	struct verdict v;
 
 	policy_decide_signal(p, &q, &v);
@@ -329,20 +338,20 @@ static void test_signals(void **state)
 	q.sig = 2;
 	policy_decide_signal(p, &q, &v);
 	assert_verdict(&v, "allow", "allow", "kids");
-	q = (struct signal_query){ .sig = 9, .relations = SIGREL_EXTERNAL };
+	q = (struct signal_query){.sig = 9, .relations = SIGREL_EXTERNAL};
 	policy_decide_signal(p, &q, &v);
 	assert_verdict(&v, "deny", "deny", "no-ext");
-	q = (struct signal_query){ .sig = 1, .relations = SIGREL_SELF };
+	q = (struct signal_query){.sig = 1, .relations = SIGREL_SELF};
 	policy_decide_signal(p, &q, &v);
 	assert_verdict(&v, "absorb", "absorb", "hup");
-	q = (struct signal_query){ .sig = 19, .relations = SIGREL_DESCENDANTS };
+	q = (struct signal_query){.sig = 19, .relations = SIGREL_DESCENDANTS};
 	policy_decide_signal(p, &q, &v);
 	assert_verdict(&v, "redirect", "redirect", "stop");
 	assert_int_equal(v.redirect_signal, 15);
-	q = (struct signal_query){ .sig = 10, .relations = SIGREL_USER, .target_comm = "nginx" };
+	q = (struct signal_query){.sig = 10, .relations = SIGREL_USER, .target_comm = "nginx"};
 	policy_decide_signal(p, &q, &v);
 	assert_verdict(&v, "audit", "allow", "procs");
-	q = (struct signal_query){ .sig = 12, .relations = SIGREL_USER, .target_pid = 150 };
+	q = (struct signal_query){.sig = 12, .relations = SIGREL_USER, .target_pid = 150};
 	policy_decide_signal(p, &q, &v);
 	assert_verdict(&v, "allow", "allow", "pids");
 	q.target_pid = 250;
@@ -376,18 +385,18 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_file_first_match_and_vars),
-		cmocka_unit_test(test_file_defaults),
-		cmocka_unit_test(test_read_rule_matches_read_open),
-		cmocka_unit_test(test_file_decisions_and_redirect),
-		cmocka_unit_test(test_network),
-		cmocka_unit_test(test_network_selectors_all_must_match),
-		cmocka_unit_test(test_commands),
-		cmocka_unit_test(test_command_paths_and_globs),
-		cmocka_unit_test(test_depth_context),
-		cmocka_unit_test(test_unix_sockets),
-		cmocka_unit_test(test_signals),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_file_first_match_and_vars),
+	    cmocka_unit_test(test_file_defaults),
+	    cmocka_unit_test(test_read_rule_matches_read_open),
+	    cmocka_unit_test(test_file_decisions_and_redirect),
+	    cmocka_unit_test(test_network),
+	    cmocka_unit_test(test_network_selectors_all_must_match),
+	    cmocka_unit_test(test_commands),
+	    cmocka_unit_test(test_command_paths_and_globs),
+	    cmocka_unit_test(test_depth_context),
+	    cmocka_unit_test(test_unix_sockets),
+	    cmocka_unit_test(test_signals),
+	    cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,13 +2,13 @@
 #include "test_policy_helpers.h"
 
 static const char *shell_policy =
-	"version: 1\nname: sh\ncommand_rules:\n"
-	"  - {name: deny-shutdown, commands: [shutdown], decision: deny}\n"
-	"  - {name: approve-curl, commands: [curl], decision: approve}\n"
-	"  - {name: audit-make, commands: [make], decision: audit}\n"
-	"  - {name: allow-shells, commands: [sh, bash, dash, zsh], decision: allow,\n"
-	"     env_deny: [SECRET]}\n"
-	"  - {name: allow-ls, commands: [ls, git], decision: allow}\n";
+    "version: 1\nname: sh\ncommand_rules:\n"
+    "  - {name: deny-shutdown, commands: [shutdown], decision: deny}\n"
+    "  - {name: approve-curl, commands: [curl], decision: approve}\n"
+    "  - {name: audit-make, commands: [make], decision: audit}\n"
+    "  - {name: allow-shells, commands: [sh, bash, dash, zsh], decision: allow,\n"
+    "     env_deny: [SECRET]}\n"
+    "  - {name: allow-ls, commands: [ls, git], decision: allow}\n";
 
 /* argv given explicitly (the script is one argument) */
 static void submit(const struct policy *p, const char *const *argv, struct verdict *v)
@@ -18,11 +18,11 @@ static void submit(const struct policy *p, const char *const *argv, struct verdi
 
 	while (argv[argc])
 		argc++;
-	q = (struct exec_query){ .filename = argv[0], .argv = argv, .argc = argc, .submit = true };
+	q = (struct exec_query){.filename = argv[0], .argv = argv, .argc = argc, .submit = true};
 	policy_decide_exec(p, &q, v);
 }
 
-#define SUBMIT(p, v, ...) submit(p, (const char *const[]){ __VA_ARGS__, NULL }, v)
+#define SUBMIT(p, v, ...) submit(p, (const char *const[]){__VA_ARGS__, NULL}, v)
 
 static void test_shellc_inner_rule(void **state)
 {
@@ -116,7 +116,7 @@ static void test_opaque_allowed_when_not_restrictive_or_enforced(void **state)
 {
 	struct policy *p = load("version: 1\nname: o\ncommand_rules:\n"
 				"  - {name: allow-all, decision: allow}\n");
-	struct policy_opts opts = { .execve_enforced = true };
+	struct policy_opts opts = {.execve_enforced = true};
 	struct policy_error err;
 	struct policy *q = NULL;
 	const char *text = shell_policy;
@@ -188,9 +188,16 @@ static void test_env_policy(void **state)
 				"  - {name: strict, commands: [tool], env_allow: [PATH, 'LC_*'],\n"
 				"     env_max_keys: 3, decision: allow}\n"
 				"  - {name: any, decision: allow}\n");
-	char *envp[] = { "PATH=/bin", "HOME=/h", "AWS_SECRET_ACCESS_KEY=s", "GITHUB_TOKEN=t",
-			 "LD_PRELOAD=/x.so", "API_KEY=k", "AGENTSH_SESSION_ID=abc", "LC_ALL=C",
-			 "NODE_OPTIONS=--require x", NULL };
+	char *envp[] = {"PATH=/bin",
+			"HOME=/h",
+			"AWS_SECRET_ACCESS_KEY=s",
+			"GITHUB_TOKEN=t",
+			"LD_PRELOAD=/x.so",
+			"API_KEY=k",
+			"AGENTSH_SESSION_ID=abc",
+			"LC_ALL=C",
+			"NODE_OPTIONS=--require x",
+			NULL};
 	char **out;
 	struct policy_error err;
 	struct verdict v;
@@ -221,7 +228,7 @@ static void test_env_policy(void **state)
 static void test_env_max_bytes(void **state)
 {
 	struct policy *p = load("version: 1\nname: e\nenv_policy: {max_bytes: 10}\n");
-	char *envp[] = { "A=1", "B=12345678", NULL };
+	char *envp[] = {"A=1", "B=12345678", NULL};
 	char **out;
 	struct policy_error err;
 
@@ -232,17 +239,18 @@ static void test_env_max_bytes(void **state)
 
 static void test_unjudgeable_query_denies(void **state)
 {
-	struct policy *p = load("version: 1\nname: q\ncommand_rules:\n  - {name: all, decision: allow}\n");
-	const char *argv[] = { "ls", NULL, "x" };
-	struct exec_query q = { .filename = "/bin/ls", .argv = argv, .argc = 3 };
+	struct policy *p =
+	    load("version: 1\nname: q\ncommand_rules:\n  - {name: all, decision: allow}\n");
+	const char *argv[] = {"ls", NULL, "x"};
+	struct exec_query q = {.filename = "/bin/ls", .argv = argv, .argc = 3};
 	struct verdict v;
 
 	policy_decide_exec(p, &q, &v);
 	assert_verdict(&v, "deny", "deny", "invalid-exec-query");
-	q = (struct exec_query){ .filename = NULL, .argv = argv, .argc = 1 };
+	q = (struct exec_query){.filename = NULL, .argv = argv, .argc = 1};
 	policy_decide_exec(p, &q, &v);
 	assert_verdict(&v, "deny", "deny", "invalid-exec-query");
-	q = (struct exec_query){ .filename = "/bin/ls", .argv = NULL, .argc = 0 };
+	q = (struct exec_query){.filename = "/bin/ls", .argv = NULL, .argc = 0};
 	policy_decide_exec(p, &q, &v);
 	assert_verdict(&v, "allow", "allow", "all");
 	q.submit = true;
@@ -254,14 +262,14 @@ static void test_unjudgeable_query_denies(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shellc_inner_rule),
-		cmocka_unit_test(test_shellc_pseudo_rules),
-		cmocka_unit_test(test_shellc_depth_exceeded),
-		cmocka_unit_test(test_opaque_allowed_when_not_restrictive_or_enforced),
-		cmocka_unit_test(test_unwrap_payload_and_wrapper),
-		cmocka_unit_test(test_env_policy),
-		cmocka_unit_test(test_env_max_bytes),
-		cmocka_unit_test(test_unjudgeable_query_denies),
+	    cmocka_unit_test(test_shellc_inner_rule),
+	    cmocka_unit_test(test_shellc_pseudo_rules),
+	    cmocka_unit_test(test_shellc_depth_exceeded),
+	    cmocka_unit_test(test_opaque_allowed_when_not_restrictive_or_enforced),
+	    cmocka_unit_test(test_unwrap_payload_and_wrapper),
+	    cmocka_unit_test(test_env_policy),
+	    cmocka_unit_test(test_env_max_bytes),
+	    cmocka_unit_test(test_unjudgeable_query_denies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,15 +128,15 @@ static void test_pathological_pattern_is_fast(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_star_stays_in_segment),
-		cmocka_unit_test(test_super_crosses_separators),
-		cmocka_unit_test(test_question_and_classes),
-		cmocka_unit_test(test_braces),
-		cmocka_unit_test(test_escapes_and_literals),
-		cmocka_unit_test(test_domain_separator),
-		cmocka_unit_test(test_no_separator_star_is_super),
-		cmocka_unit_test(test_syntax_errors),
-		cmocka_unit_test(test_pathological_pattern_is_fast),
+	    cmocka_unit_test(test_star_stays_in_segment),
+	    cmocka_unit_test(test_super_crosses_separators),
+	    cmocka_unit_test(test_question_and_classes),
+	    cmocka_unit_test(test_braces),
+	    cmocka_unit_test(test_escapes_and_literals),
+	    cmocka_unit_test(test_domain_separator),
+	    cmocka_unit_test(test_no_separator_star_is_super),
+	    cmocka_unit_test(test_syntax_errors),
+	    cmocka_unit_test(test_pathological_pattern_is_fast),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

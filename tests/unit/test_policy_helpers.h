@@ -14,9 +14,9 @@
 
 static inline struct policy *load_opts(const char *text, bool approvals, bool redirects)
 {
-	struct policy_vars vars = { .project_root = "/work/proj", .git_root = "/work/proj",
-				    .home = "/home/u" };
-	struct policy_opts opts = { .enforce_approvals = approvals, .enforce_redirects = redirects };
+	struct policy_vars vars = {
+	    .project_root = "/work/proj", .git_root = "/work/proj", .home = "/home/u"};
+	struct policy_opts opts = {.enforce_approvals = approvals, .enforce_redirects = redirects};
 	struct policy_error err;
 	struct policy *p = NULL;
 
@@ -34,7 +34,7 @@ static inline struct policy *load(const char *text)
 static inline const char *load_err(const char *text)
 {
 	static struct policy_error err;
-	struct policy_vars vars = { .project_root = "/work/proj", .home = "/home/u" };
+	struct policy_vars vars = {.project_root = "/work/proj", .home = "/home/u"};
 	struct policy *p = NULL;
 
 	if (policy_load_buffer("t.yaml", text, strlen(text), &vars, NULL, &p, &err) == 0) {
@@ -51,8 +51,7 @@ static inline const char *load_err(const char *text)
 		assert_string_equal((v)->rule, rulename);                                          \
 	} while (0)
 
-static inline void file_v(const struct policy *p, const char *path, unsigned ops,
-			  struct verdict *v)
+static inline void file_v(const struct policy *p, const char *path, unsigned ops, struct verdict *v)
 {
 	policy_decide_file(p, path, ops, v);
 }
@@ -76,8 +75,8 @@ static inline void exec_v(const struct policy *p, const char *cmd, int depth, bo
 {
 	const char *argv[64];
 	int argc = split_argv(cmd, argv, 64);
-	struct exec_query q = { .filename = argv[0], .argv = argv, .argc = argc, .depth = depth,
-				.submit = submit };
+	struct exec_query q = {
+	    .filename = argv[0], .argv = argv, .argc = argc, .depth = depth, .submit = submit};
 
 	policy_decide_exec(p, &q, v);
 }

@@ -5,32 +5,72 @@
 #include "policy/glob.h"
 
 static const char *const path_pats[] = {
-	"/work/proj/**", "/work/proj", "/tmp/*", "/etc/{passwd,shadow}", "/e?c/hosts",
-	"/[uv]sr/lib/**", "/usr/lib/*.so", "**", "/**/.git/**", "/home/*/.ssh/**", "/", "/var/log/*.log",
-	"{/opt/**,/srv/*}", "/u*/bin/*", "/usr/bin/?it", "/home/u", "/dev/null", "*",
+    "/work/proj/**",
+    "/work/proj",
+    "/tmp/*",
+    "/etc/{passwd,shadow}",
+    "/e?c/hosts",
+    "/[uv]sr/lib/**",
+    "/usr/lib/*.so",
+    "**",
+    "/**/.git/**",
+    "/home/*/.ssh/**",
+    "/",
+    "/var/log/*.log",
+    "{/opt/**,/srv/*}",
+    "/u*/bin/*",
+    "/usr/bin/?it",
+    "/home/u",
+    "/dev/null",
+    "*",
 };
 static const char *const paths[] = {
-	"/work/proj/a.c", "/work/proj", "/work/projx", "/tmp/x", "/tmp/x/y", "/etc/passwd",
-	"/etc/hosts", "/usr/lib/libc.so", "/vsr/lib/a/b", "/a/b/.git/config", "/home/u/.ssh/id",
-	"/", "/var/log/syslog.log", "/opt/x/y", "/srv/a", "/usr/bin/git", "/home/u", "/dev/null",
-	"relative", "/ubin/x", "",
+    "/work/proj/a.c",
+    "/work/proj",
+    "/work/projx",
+    "/tmp/x",
+    "/tmp/x/y",
+    "/etc/passwd",
+    "/etc/hosts",
+    "/usr/lib/libc.so",
+    "/vsr/lib/a/b",
+    "/a/b/.git/config",
+    "/home/u/.ssh/id",
+    "/",
+    "/var/log/syslog.log",
+    "/opt/x/y",
+    "/srv/a",
+    "/usr/bin/git",
+    "/home/u",
+    "/dev/null",
+    "relative",
+    "/ubin/x",
+    "",
 };
 static const char *const dom_pats[] = {
-	"github.com", "*.github.com", "**.example.org", "*", "api.*.com", "x.cdn[0-9].net",
-	"{a,b}.test.io", "*github.com", "localhost", "*.com",
+    "github.com",     "*.github.com",  "**.example.org", "*",	      "api.*.com",
+    "x.cdn[0-9].net", "{a,b}.test.io", "*github.com",	 "localhost", "*.com",
 };
 static const char *const domains[] = {
-	"github.com", "api.github.com", "a.b.example.org", "example.org", "localhost",
-	"api.foo.com", "x.cdn3.net", "b.test.io", "mygithub.com", "a.b.c.d.com",
+    "github.com",  "api.github.com", "a.b.example.org", "example.org",	"localhost",
+    "api.foo.com", "x.cdn3.net",     "b.test.io",	"mygithub.com", "a.b.c.d.com",
 };
 static const char *const cmd_pats[] = {
-	"git", "python*", "/usr/bin/make", "/opt/*/bin/tool", "rm", "git.real", "/usr/bin/env",
-	"[ct]c", "node",
+    "git",	    "python*", "/usr/bin/make", "/opt/*/bin/tool", "rm", "git.real",
+    "/usr/bin/env", "[ct]c",   "node",
 };
 static const char *const cmds[] = {
-	"/usr/bin/git", "/usr/bin/git.real", "/usr/bin/python3.11", "/usr/bin/make",
-	"/opt/x/bin/tool", "/bin/rm", "/usr/bin/cc", "/usr/bin/tc", "/usr/local/bin/node", "make",
-	"git",
+    "/usr/bin/git",
+    "/usr/bin/git.real",
+    "/usr/bin/python3.11",
+    "/usr/bin/make",
+    "/opt/x/bin/tool",
+    "/bin/rm",
+    "/usr/bin/cc",
+    "/usr/bin/tc",
+    "/usr/local/bin/node",
+    "make",
+    "git",
 };
 
 static unsigned rnd(unsigned *s)
@@ -124,7 +164,7 @@ static void test_network_index_matches_linear(void **state)
 		gen(&g, &seed, "network_rules", "domains", dom_pats, ARRAY_SIZE(dom_pats));
 		p = load(g.text);
 		for (size_t i = 0; i < ARRAY_SIZE(domains); i++) {
-			struct net_query q = { .domain = domains[i], .ip = "10.0.0.1", .port = 443 };
+			struct net_query q = {.domain = domains[i], .ip = "10.0.0.1", .port = 443};
 			struct verdict v;
 			int r = linear(&g, dom_pats, '.', domains[i]);
 
@@ -175,8 +215,9 @@ static void test_command_index_matches_linear(void **state)
 		gen(&g, &seed, "command_rules", "commands", cmd_pats, ARRAY_SIZE(cmd_pats));
 		p = load(g.text);
 		for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
-			const char *argv[] = { cmds[i], NULL };
-			struct exec_query q = { .filename = cmds[i], .argv = argv, .argc = 1, .depth = 1 };
+			const char *argv[] = {cmds[i], NULL};
+			struct exec_query q = {
+			    .filename = cmds[i], .argv = argv, .argc = 1, .depth = 1};
 			struct verdict v;
 			int r = cmd_linear(&g, cmds[i]);
 
@@ -194,9 +235,9 @@ static void test_command_index_matches_linear(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_file_index_matches_linear),
-		cmocka_unit_test(test_network_index_matches_linear),
-		cmocka_unit_test(test_command_index_matches_linear),
+	    cmocka_unit_test(test_file_index_matches_linear),
+	    cmocka_unit_test(test_network_index_matches_linear),
+	    cmocka_unit_test(test_command_index_matches_linear),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

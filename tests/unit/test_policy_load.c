@@ -45,10 +45,11 @@ static void test_bad_values(void **state)
 	assert_string_equal(load_err("version: 1\nname: x\nfile_rules:\n"
 				     "  - {name: t, paths: [/a], decision: approve, timeout: 5}\n"),
 			    "t.yaml:4:56: timeout: invalid duration \"5\" (e.g. 30s, 5m, 1h30m)");
-	assert_string_equal(load_err("version: 1\nname: x\nfile_rules:\n"
-				     "  - {name: v, paths: ['${NOPE_NOT_SET}/x'], decision: deny}\n"),
-			    "t.yaml:4:23: file_rules \"v\": \"${NOPE_NOT_SET}/x\": undefined "
-			    "variable ${NOPE_NOT_SET}");
+	assert_string_equal(
+	    load_err("version: 1\nname: x\nfile_rules:\n"
+		     "  - {name: v, paths: ['${NOPE_NOT_SET}/x'], decision: deny}\n"),
+	    "t.yaml:4:23: file_rules \"v\": \"${NOPE_NOT_SET}/x\": undefined "
+	    "variable ${NOPE_NOT_SET}");
 	assert_string_equal(load_err("version: 1\nname: x\ncommand_rules:\n"
 				     "  - {name: c, context: [sideways], decision: deny}\n"),
 			    "t.yaml:4:25: context: unknown context value (want direct or nested)");
@@ -88,11 +89,12 @@ static void collect(void *ctx, const char *msg)
 static void test_unenforced_sections_warn_once(void **state)
 {
 	static char buf[4096];
-	struct policy *p = load("version: 1\nname: w\n"
-				"mcp_rules: {enforce_policy: true, tools: [{name: x}]}\n"
-				"package_rules: [{match: {ecosystem: npm}, action: block}]\n"
-				"http_services: []\n"
-				"file_rules:\n  - {name: f, paths: [/a], operations: [exec], decision: deny}\n");
+	struct policy *p =
+	    load("version: 1\nname: w\n"
+		 "mcp_rules: {enforce_policy: true, tools: [{name: x}]}\n"
+		 "package_rules: [{match: {ecosystem: npm}, action: block}]\n"
+		 "http_services: []\n"
+		 "file_rules:\n  - {name: f, paths: [/a], operations: [exec], decision: deny}\n");
 
 	buf[0] = 0;
 	policy_for_each_warning(p, collect, buf);
@@ -109,25 +111,27 @@ static void test_unenforced_sections_warn_once(void **state)
 static void test_all_known_sections_parse(void **state)
 {
 	struct policy *p = load(
-		"version: 2\nname: all\ndescription: every section\n"
-		"metadata: [{rule_name: a, source: generated}]\n"
-		"resource_limits: {max_memory_mb: 512, memory_swap_max_mb: 0, cpu_quota_percent: 50,\n"
-		"  disk_read_bps_max: 1000, disk_write_bps_max: 1000, net_bandwidth_mbps: 10,\n"
-		"  pids_max: 64, command_timeout: 5m, session_timeout: 1h30m, idle_timeout: 300ms}\n"
-		"env_policy: {allow: [PATH, 'LC_*'], deny: ['*_TOKEN'], max_bytes: 65536, max_keys: 100}\n"
-		"audit: {log_allowed: yes, log_denied: true, log_approved: false, include_stdout: true,\n"
-		"  include_stderr: false, include_file_content: false, retention_days: 30}\n"
-		"env_inject: {BASH_ENV: /etc/agentsh/bashenv}\n"
-		"transparent_commands: {add: [mywrap], remove: [time]}\n"
-		"dns_redirects: [{name: d, match: '^api\\.example\\.com$', resolve_to: 10.0.0.5,\n"
-		"  visibility: audit_only, on_failure: fail_open}]\n"
-		"connect_redirects: [{name: c, match: '^registry\\.npmjs\\.org:443$',\n"
-		"  redirect_to: 'mirror.local:8443', tls: {mode: rewrite_sni, sni: mirror.local},\n"
-		"  visibility: warn, message: via mirror, on_failure: retry_original}]\n"
-		"registry_rules: [{name: r, paths: ['HKLM\\\\X'], operations: [read], decision: deny,\n"
-		"  priority: 1, cache_ttl: 1s, notify: true}]\n"
-		"process_contexts: {}\nprocess_identities: {}\nproviders: {}\ndb_services: []\n"
-		"database_rules: []\ndatabase_connection_rules: []\npolicies: {}\n");
+	    "version: 2\nname: all\ndescription: every section\n"
+	    "metadata: [{rule_name: a, source: generated}]\n"
+	    "resource_limits: {max_memory_mb: 512, memory_swap_max_mb: 0, cpu_quota_percent: 50,\n"
+	    "  disk_read_bps_max: 1000, disk_write_bps_max: 1000, net_bandwidth_mbps: 10,\n"
+	    "  pids_max: 64, command_timeout: 5m, session_timeout: 1h30m, idle_timeout: 300ms}\n"
+	    "env_policy: {allow: [PATH, 'LC_*'], deny: ['*_TOKEN'], max_bytes: 65536, max_keys: "
+	    "100}\n"
+	    "audit: {log_allowed: yes, log_denied: true, log_approved: false, include_stdout: "
+	    "true,\n"
+	    "  include_stderr: false, include_file_content: false, retention_days: 30}\n"
+	    "env_inject: {BASH_ENV: /etc/agentsh/bashenv}\n"
+	    "transparent_commands: {add: [mywrap], remove: [time]}\n"
+	    "dns_redirects: [{name: d, match: '^api\\.example\\.com$', resolve_to: 10.0.0.5,\n"
+	    "  visibility: audit_only, on_failure: fail_open}]\n"
+	    "connect_redirects: [{name: c, match: '^registry\\.npmjs\\.org:443$',\n"
+	    "  redirect_to: 'mirror.local:8443', tls: {mode: rewrite_sni, sni: mirror.local},\n"
+	    "  visibility: warn, message: via mirror, on_failure: retry_original}]\n"
+	    "registry_rules: [{name: r, paths: ['HKLM\\\\X'], operations: [read], decision: deny,\n"
+	    "  priority: 1, cache_ttl: 1s, notify: true}]\n"
+	    "process_contexts: {}\nprocess_identities: {}\nproviders: {}\ndb_services: []\n"
+	    "database_rules: []\ndatabase_connection_rules: []\npolicies: {}\n");
 	struct policy_limits l;
 	struct policy_audit a;
 	struct dns_redirect_match dm;
@@ -196,9 +200,10 @@ static void test_find_by_name(void **state)
 
 static void test_var_fallback(void **state)
 {
-	struct policy *p = load("version: 1\nname: v\nfile_rules:\n"
-				"  - {name: f, paths: ['${NOPE_UNSET:-/fallback}/**', '${PROJECT_ROOT}/**'],\n"
-				"     operations: [write], decision: allow}\n");
+	struct policy *p =
+	    load("version: 1\nname: v\nfile_rules:\n"
+		 "  - {name: f, paths: ['${NOPE_UNSET:-/fallback}/**', '${PROJECT_ROOT}/**'],\n"
+		 "     operations: [write], decision: allow}\n");
 	struct verdict v;
 
 	policy_decide_file(p, "/fallback/x", FOP_WRITE, &v);
@@ -211,15 +216,15 @@ static void test_var_fallback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unknown_key_has_position),
-		cmocka_unit_test(test_wrong_types),
-		cmocka_unit_test(test_bad_values),
-		cmocka_unit_test(test_required_and_rejected),
-		cmocka_unit_test(test_unenforced_sections_warn_once),
-		cmocka_unit_test(test_all_known_sections_parse),
-		cmocka_unit_test(test_alias_bomb_is_bounded),
-		cmocka_unit_test(test_find_by_name),
-		cmocka_unit_test(test_var_fallback),
+	    cmocka_unit_test(test_unknown_key_has_position),
+	    cmocka_unit_test(test_wrong_types),
+	    cmocka_unit_test(test_bad_values),
+	    cmocka_unit_test(test_required_and_rejected),
+	    cmocka_unit_test(test_unenforced_sections_warn_once),
+	    cmocka_unit_test(test_all_known_sections_parse),
+	    cmocka_unit_test(test_alias_bomb_is_bounded),
+	    cmocka_unit_test(test_find_by_name),
+	    cmocka_unit_test(test_var_fallback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

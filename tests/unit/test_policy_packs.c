@@ -4,9 +4,9 @@
 static struct policy *pack(const char *name)
 {
 	const char *src = getenv("AGENTSH_SRC");
-	struct policy_vars vars = { .project_root = "/work/proj", .git_root = "/work/proj",
-				    .home = "/home/u" };
-	struct policy_opts opts = { .enforce_approvals = true, .enforce_redirects = true };
+	struct policy_vars vars = {
+	    .project_root = "/work/proj", .git_root = "/work/proj", .home = "/home/u"};
+	struct policy_opts opts = {.enforce_approvals = true, .enforce_redirects = true};
 	struct policy_error err;
 	struct policy *p = NULL;
 	char path[4096];
@@ -37,7 +37,7 @@ static const char *file_rule(const struct policy *p, const char *path, unsigned 
 static void net_is(const struct policy *p, const char *ip, const char *domain, int port,
 		   const char *dec, const char *rule)
 {
-	struct net_query q = { .ip = ip, .domain = domain, .port = port, .operation = "connect" };
+	struct net_query q = {.ip = ip, .domain = domain, .port = port, .operation = "connect"};
 	struct verdict v;
 
 	policy_decide_network(p, &q, &v);
@@ -63,7 +63,8 @@ static void test_default_pack(void **state)
 	FILE_IS(p, "/work/proj/src/main.c", FOP_OPEN | FOP_WRITE, "allow", "allow-project");
 	FILE_IS(p, "/etc/passwd", FOP_OPEN | FOP_READ, "allow", "default-allow-reads");
 	FILE_IS(p, "/etc/passwd", FOP_OPEN | FOP_WRITE, "deny", "default-deny-files");
-	FILE_IS(p, "/dev/null", FOP_OPEN | FOP_WRITE | FOP_CREATE, "allow", "allow-terminal-devices");
+	FILE_IS(p, "/dev/null", FOP_OPEN | FOP_WRITE | FOP_CREATE, "allow",
+		"allow-terminal-devices");
 	exec_is(p, "/usr/bin/sudo id", 1, "deny", "deny-privilege-escalation");
 	exec_is(p, "/bin/rm -rf /", 1, "deny", "deny-rm-root");
 	exec_is(p, "/bin/rm -rf build", 1, "allow", "allow-commands");
@@ -80,7 +81,8 @@ static void test_dev_safe_pack(void **state)
 	struct policy *p = pack("dev-safe");
 	struct verdict v;
 
-	FILE_IS(p, "/work/proj/a.py", FOP_OPEN | FOP_WRITE | FOP_CREATE, "allow", "allow-workspace");
+	FILE_IS(p, "/work/proj/a.py", FOP_OPEN | FOP_WRITE | FOP_CREATE, "allow",
+		"allow-workspace");
 	FILE_IS(p, "/work/proj/a.py", FOP_DELETE, "approve", "approve-workspace-delete");
 	FILE_IS(p, "/work/proj/dir", FOP_RMDIR, "approve", "approve-workspace-delete");
 	FILE_IS(p, "/home/u/.ssh/config", FOP_OPEN | FOP_READ, "deny", "deny-ssh-keys");
@@ -103,7 +105,8 @@ static void test_ci_strict_pack(void **state)
 	struct policy *p = pack("ci-strict");
 	struct verdict v;
 
-	FILE_IS(p, "/work/proj/out/x.o", FOP_OPEN | FOP_WRITE | FOP_CREATE, "audit", "audit-workspace");
+	FILE_IS(p, "/work/proj/out/x.o", FOP_OPEN | FOP_WRITE | FOP_CREATE, "audit",
+		"audit-workspace");
 	FILE_IS(p, "/usr/lib/libc.so.6", FOP_OPEN | FOP_READ, "audit", "audit-system-reads");
 	FILE_IS(p, "/home/other/secret.txt", FOP_OPEN | FOP_READ, "deny", "deny-outside-workspace");
 	FILE_IS(p, "/etc/hosts", FOP_OPEN | FOP_WRITE, "deny", "deny-outside-workspace");
@@ -128,9 +131,11 @@ static void test_agent_sandbox_pack(void **state)
 	struct policy *p = pack("agent-sandbox");
 	struct verdict v;
 
-	FILE_IS(p, "/home/u/.aws/credentials", FOP_OPEN | FOP_READ, "approve", "approve-credentials");
+	FILE_IS(p, "/home/u/.aws/credentials", FOP_OPEN | FOP_READ, "approve",
+		"approve-credentials");
 	FILE_IS(p, "/work/proj/old.txt", FOP_DELETE, "soft_delete", "soft-delete-workspace");
-	FILE_IS(p, "/work/proj/new.txt", FOP_OPEN | FOP_WRITE | FOP_CREATE, "allow", "allow-workspace");
+	FILE_IS(p, "/work/proj/new.txt", FOP_OPEN | FOP_WRITE | FOP_CREATE, "allow",
+		"allow-workspace");
 	FILE_IS(p, "/home/other/notes", FOP_OPEN | FOP_READ, "deny", "deny-everything-else");
 	FILE_IS(p, "/usr/bin/python3", FOP_OPEN | FOP_READ, "allow", "allow-system-reads");
 	policy_decide_file(p, "/work/proj/old.txt", FOP_DELETE, &v);
@@ -153,10 +158,10 @@ static void test_agent_sandbox_pack(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_pack),
-		cmocka_unit_test(test_dev_safe_pack),
-		cmocka_unit_test(test_ci_strict_pack),
-		cmocka_unit_test(test_agent_sandbox_pack),
+	    cmocka_unit_test(test_default_pack),
+	    cmocka_unit_test(test_dev_safe_pack),
+	    cmocka_unit_test(test_ci_strict_pack),
+	    cmocka_unit_test(test_agent_sandbox_pack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

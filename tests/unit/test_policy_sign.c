@@ -117,7 +117,8 @@ static void test_expired_key_refused(void **state)
 	path(priv, sizeof(priv), "keys/private.key.json");
 	path(pol, sizeof(pol), "p.yaml");
 	path(trust, sizeof(trust), "trust");
-	assert_int_equal(policy_keygen(keys, "old", "2001-01-01T00:00:00Z", kid, err, sizeof(err)), 0);
+	assert_int_equal(policy_keygen(keys, "old", "2001-01-01T00:00:00Z", kid, err, sizeof(err)),
+			 0);
 	assert_int_equal(policy_sign_file(pol, priv, NULL, NULL, err, sizeof(err)), 0);
 	copy_pub("trust/old.json");
 	assert_int_equal(policy_verify_signature(pol, trust, err, sizeof(err)), -EKEYEXPIRED);
@@ -144,8 +145,10 @@ static void test_manifest(void **state)
 	{
 		char cmd[512];
 
-		snprintf(cmd, sizeof(cmd), "cd %s && sha256sum m.yaml > MANIFEST && "
-					   "echo 'deadbeef  other.yaml' >> MANIFEST", base);
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && sha256sum m.yaml > MANIFEST && "
+			 "echo 'deadbeef  other.yaml' >> MANIFEST",
+			 base);
 		assert_int_equal(system(cmd), 0);
 	}
 	path(man, sizeof(man), "MANIFEST");
@@ -167,7 +170,7 @@ static void count_warning(void *ctx, const char *msg)
 static void test_load_verified(void **state)
 {
 	char keys[256], priv[256], pol[256], trust[256], man[256], kid[65], err[512], cmd[600];
-	struct policy_checks c = { .signing_mode = "enforce", .warn = count_warning };
+	struct policy_checks c = {.signing_mode = "enforce", .warn = count_warning};
 	struct policy_error perr;
 	struct policy *p;
 	int warnings = 0;
@@ -204,12 +207,12 @@ static void test_load_verified(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keygen_sign_verify),
-		cmocka_unit_test(test_world_writable_trust_store),
-		cmocka_unit_test(test_expired_key_refused),
-		cmocka_unit_test(test_missing_signature),
-		cmocka_unit_test(test_manifest),
-		cmocka_unit_test(test_load_verified),
+	    cmocka_unit_test(test_keygen_sign_verify),
+	    cmocka_unit_test(test_world_writable_trust_store),
+	    cmocka_unit_test(test_expired_key_refused),
+	    cmocka_unit_test(test_missing_signature),
+	    cmocka_unit_test(test_manifest),
+	    cmocka_unit_test(test_load_verified),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
