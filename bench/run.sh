@@ -170,7 +170,8 @@ time_one() { # WORKLOAD MODE -> appends "workload mode wall_us cpu_us" (or FAIL)
 setup_build
 setup_gitlike
 export WORK BIN PY
-say "agentsh benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -r), $(nproc) CPUs, $ROUNDS rounds"
+say "agentsh benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -r), $(nproc) CPUs, $ROUNDS rounds," \
+	"load average at start $(cut -d' ' -f1-3 /proc/loadavg) (other load makes wall times noisy)"
 say "modes: ${MODES[*]}; strace set: $SET"
 : >"$WORK/times"
 start=$(date +%s)
@@ -219,6 +220,7 @@ for m in "${MODES[@]}"; do
 done
 
 # ---- report ----------------------------------------------------------------
+say "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" - "$WORK/times" "$WORK/micro" "$WORK/rss" "${MODES[*]}" "${WORKLOADS[*]}" <<'PYEOF' | tee -a "$RESULTS"
 import statistics, sys
 times_f, micro_f, rss_f, modes, workloads = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(), sys.argv[5].split()
