@@ -191,6 +191,16 @@ for m in "${MODES[@]}"; do
 	mode_prefix "$m"
 	"${PREFIX[@]}" "$BIN/bench_micro" 250 2>/dev/null | sed "s/^/$m /" >>"$WORK/micro"
 done
+# The same with tracer and tracee on one CPU: a stop then costs no cross-CPU
+# wake-up of an idle (virtual) CPU, which dominates on an idle VM.
+if command -v taskset >/dev/null; then
+	for m in "${MODES[@]}"; do
+		[ "$m" = native ] || [ "$m" = strace ] && continue
+		mode_prefix "$m"
+		taskset -c 0 "${PREFIX[@]}" "$BIN/bench_micro" 250 2>/dev/null |
+			sed "s/^/$m@1cpu /" >>"$WORK/micro"
+	done
+fi
 
 # ---- tracer RSS with 500 live tracees ---------------------------------------
 rss_of() { # MODE -> "VmRSS_kB VmHWM_kB tracees" of the tracer process
@@ -270,15 +280,15 @@ micro = {}
 for line in open(micro_f):
     m, k, v = line.split()
     micro.setdefault(m, {})[k] = float(v)
-print("%-13s %12s %12s %16s" % ("mode", "getpid ns", "openat ns", "openat extra us"))
+print("%-18s %12s %12s %16s" % ("mode", "getpid ns", "openat ns", "openat extra us"))
 nat = micro.get("native", {}).get("openat_ns")
-for m in modes:
+for m in modes + sorted(k for k in micro if k.endswith("@1cpu")):
     d = micro.get(m)
     if not d:
-        print("%-13s %12s" % (m, "FAILED"))
+        print("%-18s %12s" % (m, "FAILED"))
         continue
     extra = "-" if nat is None or m == "native" else "%.1f" % ((d["openat_ns"] - nat) / 1000)
-    print("%-13s %12.0f %12.0f %16s" % (m, d["getpid_ns"], d["openat_ns"], extra))
+    print("%-18s %12.0f %12.0f %16s" % (m, d["getpid_ns"], d["openat_ns"], extra))
 a = micro.get("agentsh", {}).get("openat_ns")
 if a is not None and nat is not None:
     ok = (a - nat) / 1000 < 30
