@@ -259,6 +259,16 @@ static int run(const struct wrap_args *a, const struct config *cfg)
 		policy_free(p);
 		return r;
 	}
+	if (p && to.trace_network) {
+		const struct config_network *n = &cfg->sandbox.network;
+		char **ups = n->dns_upstreams.n ? n->dns_upstreams.v : NULL;
+		/* dns_upstreams is NULL-terminated by the config loader? copy to be sure. */
+		const char *list[17] = { 0 };
+		for (size_t i = 0; ups && i < n->dns_upstreams.n && i < 16; i++)
+			list[i] = ups[i];
+		if (enforce_net_start(enf, (int)n->dns_port, ups ? list : NULL) < 0)
+			log_warn("network rules will see addresses only");
+	}
 	r = tracer_new(&to, enf, &t);
 	if (!r && a->attach) {
 		pid_t pid = 0;

@@ -24,6 +24,7 @@ int enforce_new(const struct enforce_opts *o, struct policy *p, struct enforce *
 	e->p = p;
 	e->approver_fd = -1;
 	e->started = time(NULL);
+	pthread_mutex_init(&e->write_lock, NULL);
 	e->ids = identity_build(p, &e->o.vars);
 	if (enforce_approver_connect(e) < 0) {
 		free(e);
@@ -37,6 +38,7 @@ void enforce_free(struct enforce *e)
 {
 	if (!e)
 		return;
+	enforce_net_stop(e);
 	identity_free(e->ids);
 	policy_free(e->p);
 	safe_close(e->approver_fd);
@@ -253,7 +255,8 @@ static void decide_policy(const struct enforce *e, const struct proc_info *pi, c
 		decide_file(e, op, v);
 		break;
 	case OP_NET: {
-		struct net_query q = { .ip = op->addr, .port = op->port, .operation = op->net_op };
+		struct net_query q = { .ip = op->addr, .port = op->port, .operation = op->net_op,
+				       .domain = op->domain[0] ? op->domain : NULL };
 		policy_decide_network(e->p, &q, v);
 		break;
 	}
@@ -318,16 +321,20 @@ static enum action action_of(const struct verdict *v)
 	}
 }
 
-static void write_line(struct enforce *e, char *line)
+/* line must have room for one more byte after its NUL. */
+void enforce_write_line(struct enforce *e, char *line)
 {
 	size_t n = strlen(line);
 
 	if (e->o.events_fd < 0)
 		return;
 	line[n] = '\n';
-	/* One write per line: concurrent writers never interleave a line. */
+	/* One write per line under the lock: lines never interleave, even past
+	 * PIPE_BUF, with the DNS proxy's thread writing too. */
+	pthread_mutex_lock(&e->write_lock);
 	if (write(e->o.events_fd, line, n + 1) < 0)
 		log_debug("event write: %s", strerror(errno));
+	pthread_mutex_unlock(&e->write_lock);
 	line[n] = 0;
 }
 
@@ -340,16 +347,23 @@ void enforce_record(struct enforce *e, const struct proc_info *pi, const struct 
 		return;
 	line = event_build(&e->o, pi, op, v);
 	if (line)
-		write_line(e, line);
+		enforce_write_line(e, line);
 	free(line);
 }
 
 void enforce_decide(struct enforce *e, const struct proc_info *pi, const struct op *op,
 		    struct decision_out *d)
 {
+	d->net_to_len = 0;
+	if (!op->err && enforce_net_dns(e, op, d)) {
+		enforce_record(e, pi, op, &d->v, NULL);
+		return;
+	}
 	decide(e, pi, op, &d->v);
 	d->action = action_of(&d->v);
 	d->err = d->action == ACT_DENY ? deny_errno(op) : 0;
+	if (d->action == ACT_ALLOW && op->kind == OP_NET && !op->err)
+		enforce_net_connect_redirect(e, op, op->domain[0] ? op->domain : NULL, d);
 	if (d->action == ACT_HOLD && e->approver_fd < 0) {
 		/* Nobody can answer: an approval that cannot be asked is a deny. */
 		d->action = ACT_DENY;
@@ -367,7 +381,7 @@ void enforce_decide(struct enforce *e, const struct proc_info *pi, const struct 
 	char *line = event_build(&e->o, pi, op, &d->v);
 	if (!line)
 		return;
-	write_line(e, line);
+	enforce_write_line(e, line);
 	enforce_send_approval(e, d->approval_id, line,
 			      d->v.timeout_ms > 0 ? d->v.timeout_ms : e->o.max_hold_ms);
 	free(line);

@@ -48,11 +48,20 @@ struct decision_out {
 	int err;             /* for ACT_DENY */
 	struct verdict v;
 	uint64_t approval_id; /* for ACT_HOLD */
+	/* ACT_REDIRECT of a network op: the sockaddr to use instead. */
+	uint8_t net_to[128];
+	uint32_t net_to_len;
 };
 
 /* p may be NULL: everything allowed and recorded. Takes ownership of p. */
 int enforce_new(const struct enforce_opts *o, struct policy *p, struct enforce **out);
 void enforce_free(struct enforce *e);
+/* Starts the DNS proxy (enforce/netglue.c): port 0 = any, upstreams NULL =
+ * /etc/resolv.conf. Only with a policy. 0 or -errno. */
+int enforce_net_start(struct enforce *e, int port, const char *const *upstreams);
+void enforce_net_stop(struct enforce *e);
+/* The domain the proxy resolved to ip, or NULL. Thread-safe. */
+const char *enforce_net_domain(struct enforce *e, const char *ip, char *out, size_t cap);
 const struct policy *enforce_policy(const struct enforce *e);
 const struct enforce_opts *enforce_options(const struct enforce *e);
 

@@ -3,6 +3,7 @@
 
 #include "enforce.h"
 
+#include <pthread.h>
 #include <time.h>
 
 struct enforce {
@@ -14,9 +15,17 @@ struct enforce {
 	size_t alen;
 	time_t started;
 	struct identity_index *ids;
+	struct dnsproxy *dns;
+	struct net_redirects *redirects;
+	pthread_mutex_t write_lock; /* event lines come from the proxy thread too */
 };
 
 int enforce_approver_connect(struct enforce *e);
+
+void enforce_write_line(struct enforce *e, char *line);
+bool enforce_net_dns(struct enforce *e, const struct op *op, struct decision_out *d);
+void enforce_net_connect_redirect(struct enforce *e, const struct op *op, const char *domain,
+				  struct decision_out *d);
 
 /* enforce/identity.c: (device, inode) of protected files. */
 struct identity_index;

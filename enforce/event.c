@@ -87,6 +87,8 @@ static void add_net(cJSON *ev, cJSON *fields, const struct op *op)
 	}
 	snprintf(remote, sizeof(remote), v6 ? "[%s]:%d" : "%s:%d", op->addr, op->port);
 	cJSON_AddStringToObject(ev, "remote", remote);
+	if (op->domain[0])
+		cJSON_AddStringToObject(ev, "domain", op->domain);
 	cJSON_AddStringToObject(ev, "operation", op->net_op ? op->net_op : "connect");
 	cJSON_AddStringToObject(fields, "address", op->addr);
 	cJSON_AddNumberToObject(fields, "port", op->port);

@@ -57,6 +57,7 @@ struct op {
 	/* OP_NET / OP_UNIX / OP_SOCKET */
 	int family;
 	char addr[OP_ADDR_LEN]; /* textual IP (IPv4-mapped given as IPv4) */
+	char domain[256];       /* the name the DNS proxy resolved to addr, "" unknown */
 	int port;
 	bool abstract;          /* OP_UNIX: abstract name ("@name" in p1.path) */
 	const char *net_op;     /* "connect", "bind", "listen", "sendto" */

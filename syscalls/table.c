@@ -87,6 +87,7 @@ void op_reset(struct op *op)
 	op->truncated = false;
 	op->family = 0;
 	op->addr[0] = 0;
+	op->domain[0] = 0;
 	op->port = 0;
 	op->abstract = false;
 	op->net_op = NULL;

@@ -105,7 +105,9 @@ void tracer_redirect(struct tracer *t, struct tracee *tr, bool at_seccomp, const
 {
 	int r = -EINVAL;
 
-	if (op->kind == OP_FILE)
+	if (op->kind == OP_NET && d->net_to_len)
+		r = tracer_pin_sockaddr(tr, op, d->net_to, d->net_to_len);
+	else if (op->kind == OP_FILE)
 		r = redirect_file(t, tr, op, d);
 	else if (op->kind == OP_EXEC)
 		r = tracer_redirect_exec(t, tr, op, d);

@@ -153,13 +153,13 @@ static int pin_exec(struct pin *p, const struct op *op)
 	return r ? r : pin_argv(p, op, at ? 2 : 1);
 }
 
-static int pin_sockaddr(struct pin *p, const struct op *op)
+static int pin_sockaddr_bytes(struct pin *p, const struct op *op, const void *bytes, size_t len)
 {
 	uint64_t sa;
 
-	if (!op->sa_len)
+	if (!len)
 		return 0;
-	sa = scratch_put(p->tr, SCRATCH_OFF_SOCKADDR, op->sa_raw, op->sa_len);
+	sa = scratch_put(p->tr, SCRATCH_OFF_SOCKADDR, bytes, len);
 	if (!sa)
 		return -ENOMEM;
 	if (op->sockaddr_arg >= 0 && strcmp(op->name, "sendmsg") != 0) {
@@ -173,7 +173,7 @@ static int pin_sockaddr(struct pin *p, const struct op *op)
 		if (mem_read(p->tr->tid, op->msg_ptr, &m, sizeof(m)) < 0)
 			return -EFAULT;
 		m.msg_name = (void *)(uintptr_t)sa;
-		m.msg_namelen = op->sa_len;
+		m.msg_namelen = (socklen_t)len;
 		at = scratch_put(p->tr, SCRATCH_OFF_MSG, &m, sizeof(m));
 		if (!at)
 			return -ENOMEM;
@@ -181,6 +181,25 @@ static int pin_sockaddr(struct pin *p, const struct op *op)
 		return 0;
 	}
 	return -ENOTSUP; /* sendmmsg: handled by the caller message by message */
+}
+
+static int pin_sockaddr(struct pin *p, const struct op *op)
+{
+	return pin_sockaddr_bytes(p, op, op->sa_raw, op->sa_len);
+}
+
+/* A redirected connect/sendto: the new address, pinned like a checked one. */
+int tracer_pin_sockaddr(struct tracee *tr, const struct op *op, const void *sa, size_t len)
+{
+	struct pin p = { .tr = tr, .abi = tr->cur_abi };
+	int r;
+
+	if (!scratch_mm_mapped(tr->mm) || arch_abi_wordsize(p.abi) != 8)
+		return -ENOTSUP;
+	r = arch_host->get_regs(tr->tid, &p.regs);
+	if (!r)
+		r = pin_sockaddr_bytes(&p, op, sa, len);
+	return r ? r : arch_host->set_regs(tr->tid, &p.regs);
 }
 
 static bool has_memory_args(const struct op *op)

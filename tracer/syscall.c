@@ -265,6 +265,8 @@ static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, 
 	proc_info_of(tr, &pi);
 	if (op->kind == OP_EXEC)
 		pi.depth = tr->depth + 1;
+	if (op->kind == OP_NET)
+		enforce_net_domain(t->enf, op->addr, op->domain, sizeof(op->domain));
 	if (op->kind == OP_SIGNAL) {
 		pi.sig_relations = sig_relations(t, tr, op);
 		read_comm(op->target_pid ? op->target_pid : op->target_tid, comm, sizeof(comm));

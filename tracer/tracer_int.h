@@ -47,6 +47,7 @@ bool tracer_sendmmsg(struct tracer *t, struct tracee *tr, bool at_seccomp, const
 		     struct op *op, struct decision_out *d, const struct proc_info *pi);
 int tracer_attach(struct tracer *t, pid_t pid);
 void tracer_detach_all(struct tracer *t);
+int tracer_pin_sockaddr(struct tracee *tr, const struct op *op, const void *sa, size_t len);
 /* Drops a tracee and what it holds (slot, address space reference). */
 void tracer_drop(struct tracer *t, struct tracee *tr);
 /* tracer/inject.c: runs syscall nr in the stopped tracee; its return or -errno. */

@@ -6,7 +6,7 @@
 set -uo pipefail
 : "${AGENTSH:?}" "${PROGS:?}"
 [ -x "$AGENTSH" ] || { echo "skip: $AGENTSH not built"; exit 77; }
-if ! nm "$AGENTSH" 2>/dev/null | grep -q ' T dnsproxy_start$'; then
+if ! nm "$AGENTSH" 2>/dev/null | grep ' T dnsproxy_start$' >/dev/null; then
 	echo "skip: agentsh does not start the DNS proxy yet (net/dnsproxy not wired into wrap)"
 	exit 77
 fi
@@ -35,6 +35,10 @@ EOC
 cat >"$dir/policy.yaml" <<'EOP'
 version: 1
 name: net-dns
+command_rules:
+  - {name: run-anything, commands: ["*"], decision: allow}
+file_rules:
+  - {name: files, paths: ["/**"], operations: ["*"], decision: allow}
 network_rules:
   - name: deny-blocked
     domains: ["*.blocked.test"]
@@ -59,7 +63,9 @@ run() { # expected-substring, then prog_net_dnsq args
 }
 run $'rcode=0 ip=127.0.0.20\nconnect=ok' 192.0.2.53 allowed.test "$lport"
 run 'rcode=3 ip=-' 192.0.2.53 evil.blocked.test
-run 'rcode=0 ip=127.0.0.20' 192.0.2.53 deep.sub.example.test
+run 'rcode=0 ip=127.0.0.20' 192.0.2.53 sub.example.test
+# gobwas globs with a '.' separator: * is one label, so two labels do not match
+run 'rcode=3 ip=-' 192.0.2.53 deep.sub.example.test
 run 'rcode=0 ip=127.0.0.20' -t 198.51.100.1 a.example.test
 run 'rcode=0 ip=127.0.0.20' -6 2001:db8::53 b.example.test
 run $'rcode=0 ip=127.0.0.20\nconnect=ok' 192.0.2.53 redirected.test "$lport"
