@@ -1,5 +1,6 @@
 #include "compat.h"
 #include "cli.h"
+#include "enforce/backends.h"
 #include "detect/detect.h"
 #include "log.h"
 
@@ -69,6 +70,8 @@ static int run_config(int argc, char **argv)
 
 int cmd_detect(int argc, char **argv, const struct cli_globals *g)
 {
+	if (argc > 1 && strcmp(argv[1], "--plan") == 0)
+		return cmd_detect_plan(argc, argv);
 	const char *name = "table";
 	struct detect_result r;
 	struct detect_model m;

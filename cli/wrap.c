@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "log.h"
 #include "config/config.h"
+#include "enforce/backends.h"
 #include "enforce/enforce.h"
 #include "policy/policy.h"
 #include "tracer/tracer.h"
@@ -163,7 +164,12 @@ static int load_policy(const struct wrap_args *a, const struct config *cfg, cons
 		log_error("policy '%s' not found in %s", a->policy, dir);
 		return -ENOENT;
 	}
-	r = policy_load_file(path, &vars, &popts, out, &err);
+	struct policy_checks checks = { .manifest_path = cfg->policies.manifest_path,
+					.trust_store = cfg->policies.signing.trust_store,
+					.signing_mode = cfg->policies.signing.mode,
+					.warn = print_warning,
+					.ctx = path };
+	r = policy_load_verified(path, &checks, &vars, &popts, out, &err);
 	if (r) {
 		fprintf(stderr, "agentsh: %s\n", err.message[0] ? err.message : strerror(-r));
 		return r;
@@ -269,7 +275,7 @@ static int run(const struct wrap_args *a, const struct config *cfg)
 		if (enforce_net_start(enf, (int)n->dns_port, ups ? list : NULL) < 0)
 			log_warn("network rules will see addresses only");
 	}
-	r = tracer_new(&to, enf, &t);
+	r = wrap_mode_tracer_new(&to, enf, &t);
 	if (!r && a->attach) {
 		pid_t pid = 0;
 		r = attach_target(a, cfg, &pid);
@@ -296,6 +302,9 @@ static int wrap_or_attach(int argc, char **argv, bool attach)
 	char err[CONFIG_ERR_LEN] = "";
 	int r;
 
+	/* --mode (accelerating backends) is taken out before the rest is parsed. */
+	if (wrap_mode_take(&argc, argv) < 0)
+		return WRAP_EXIT_ERROR;
 	if (wrap_parse(argc, argv, &a) < 0)
 		return WRAP_EXIT_ERROR;
 	config_defaults(&cfg);

@@ -16,6 +16,9 @@ enum log_level log_get_level(void)
 }
 
 static void log_v(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void log_v(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {
 	static const char *const prefix[] = { "error", "warning", "info", "debug" };
 	char buf[2048];
