@@ -391,3 +391,14 @@ int enforce_approver_fd(const struct enforce *e)
 {
 	return e->approver_fd;
 }
+
+void enforce_record_approval(struct enforce *e, pid_t pid, pid_t tid, uint64_t id,
+			     const char *outcome, const char *rule)
+{
+	char *line = e->o.events_fd >= 0 ? event_build_approval(&e->o, pid, tid, id, outcome, rule)
+					 : NULL;
+
+	if (line)
+		enforce_write_line(e, line);
+	free(line);
+}

@@ -79,6 +79,12 @@ int enforce_approver_fd(const struct enforce *e);
 void enforce_approver_read(struct enforce *e, void (*fn)(void *ctx, uint64_t id, bool allow),
 			   void *ctx);
 
+/* Records the outcome of a held op: "approved", "denied" or "timeout". */
+void enforce_record_approval(struct enforce *e, pid_t pid, pid_t tid, uint64_t id,
+			     const char *outcome, const char *rule);
+char *event_build_approval(const struct enforce_opts *o, pid_t pid, pid_t tid, uint64_t id,
+			   const char *outcome, const char *rule);
+
 /* Event JSON (enforce/event.c): builds the line for op + verdict. Caller frees. */
 char *event_build(const struct enforce_opts *o, const struct proc_info *pi, const struct op *op,
 		  const struct verdict *v);

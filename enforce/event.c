@@ -59,6 +59,25 @@ static const char *effective_action(enum decision eff)
 	}
 }
 
+/* The most specific relation, as a signal_rules target type. */
+static const char *sig_relation_name(unsigned rel)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} order[] = {
+		{ SIGREL_SELF, "self" },	 { SIGREL_CHILDREN, "children" },
+		{ SIGREL_DESCENDANTS, "descendants" }, { SIGREL_PARENT, "parent" },
+		{ SIGREL_SIBLINGS, "siblings" }, { SIGREL_SESSION, "session" },
+		{ SIGREL_SYSTEM, "system" },	 { SIGREL_USER, "user" },
+		{ SIGREL_EXTERNAL, "external" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		if (rel & order[i].bit)
+			return order[i].name;
+	return "unknown";
+}
+
 static void add_exec(cJSON *ev, const struct op *op, const struct verdict *v)
 {
 	cJSON *argv = cJSON_AddArrayToObject(ev, "argv");
@@ -95,7 +114,8 @@ static void add_net(cJSON *ev, cJSON *fields, const struct op *op)
 	cJSON_AddStringToObject(fields, "family", op->family == AF_INET6 && v6 ? "inet6" : "inet");
 }
 
-static void add_op(cJSON *ev, cJSON *fields, const struct op *op, const struct verdict *v)
+static void add_op(cJSON *ev, cJSON *fields, const struct op *op, const struct verdict *v,
+		   const struct proc_info *pi)
 {
 	switch (op->kind) {
 	case OP_EXEC:
@@ -120,6 +140,7 @@ static void add_op(cJSON *ev, cJSON *fields, const struct op *op, const struct v
 		break;
 	case OP_SIGNAL:
 		cJSON_AddStringToObject(ev, "operation", "signal");
+		cJSON_AddStringToObject(fields, "target_relation", sig_relation_name(pi->sig_relations));
 		cJSON_AddNumberToObject(fields, "signal", op->sig);
 		cJSON_AddNumberToObject(fields, "target_pid", op->target_pid);
 		if (op->target_tid)
@@ -155,7 +176,7 @@ char *event_build(const struct enforce_opts *o, const struct proc_info *pi, cons
 	cJSON_AddNumberToObject(ev, "parent_pid", pi->ppid);
 	cJSON_AddNumberToObject(ev, "depth", pi->depth < 0 ? 0 : pi->depth);
 	fields = cJSON_CreateObject();
-	add_op(ev, fields, op, v);
+	add_op(ev, fields, op, v, pi);
 	cJSON_AddStringToObject(fields, "syscall", op->name ? op->name : "");
 	if (pi->tid != pi->pid)
 		cJSON_AddNumberToObject(fields, "tid", pi->tid);
@@ -172,6 +193,38 @@ char *event_build(const struct enforce_opts *o, const struct proc_info *pi, cons
 	cJSON_AddStringToObject(fields, "decision", decision_name(v->decision));
 	cJSON_AddStringToObject(fields, "rule", v->rule ? v->rule : "");
 	cJSON_AddItemToObject(ev, "fields", fields);
+	line = cJSON_PrintUnformatted(ev);
+	cJSON_Delete(ev);
+	return line;
+}
+
+char *event_build_approval(const struct enforce_opts *o, pid_t pid, pid_t tid, uint64_t id,
+			   const char *outcome, const char *rule)
+{
+	cJSON *ev = cJSON_CreateObject(), *fields;
+	char eid[64], ts[96], aid[32];
+	char *line;
+
+	if (!ev)
+		return NULL;
+	event_id(eid, sizeof(eid));
+	timestamp(ts, sizeof(ts));
+	snprintf(aid, sizeof(aid), "%llu", (unsigned long long)id);
+	cJSON_AddStringToObject(ev, "id", eid);
+	cJSON_AddStringToObject(ev, "timestamp", ts);
+	cJSON_AddStringToObject(ev, "type", "ptrace_approval");
+	cJSON_AddStringToObject(ev, "session_id", o->session_id ? o->session_id : "");
+	cJSON_AddStringToObject(ev, "command_id", o->command_id ? o->command_id : "");
+	cJSON_AddStringToObject(ev, "source", "ptrace");
+	cJSON_AddNumberToObject(ev, "pid", pid);
+	cJSON_AddStringToObject(ev, "operation", "approval");
+	cJSON_AddStringToObject(ev, "effective_action", strcmp(outcome, "approved") ? "denied" : "allowed");
+	fields = cJSON_AddObjectToObject(ev, "fields");
+	cJSON_AddStringToObject(fields, "approval_id", aid);
+	cJSON_AddStringToObject(fields, "outcome", outcome);
+	cJSON_AddStringToObject(fields, "rule", rule ? rule : "");
+	if (tid != pid)
+		cJSON_AddNumberToObject(fields, "tid", tid);
 	line = cJSON_PrintUnformatted(ev);
 	cJSON_Delete(ev);
 	return line;

@@ -9,8 +9,9 @@ struct deadline_scan {
 	bool allow, match_id;
 };
 
-static void release(struct tracer *t, struct tracee *tr, bool allow)
+static void release(struct tracer *t, struct tracee *tr, bool allow, const char *outcome)
 {
+	enforce_record_approval(t->enf, tr->tgid, tr->tid, tr->hold_id, outcome, tr->hold_rule);
 	if (!allow)
 		tracer_fail_syscall(t, tr, tr->hold_at_seccomp, -EACCES);
 	tr->hold_id = 0;
@@ -26,11 +27,11 @@ static void scan_one(struct tracee *tr, void *ctx)
 		return;
 	if (s->match_id) {
 		if (s->id == 0 || tr->hold_id == s->id)
-			release(s->t, tr, s->allow);
+			release(s->t, tr, s->allow, s->allow ? "approved" : "denied");
 		return;
 	}
 	if (tr->hold_deadline_ms <= s->now) {
-		release(s->t, tr, false); /* timeout = deny */
+		release(s->t, tr, false, "timeout"); /* timeout = deny */
 		return;
 	}
 	if (s->next < 0 || tr->hold_deadline_ms < s->next)

@@ -177,6 +177,7 @@ static void hold(struct tracer *t, struct tracee *tr, const struct decision_out 
 
 	tr->state = TS_HELD;
 	tr->hold_id = d->approval_id;
+	tr->hold_rule = d->v.rule;
 	tr->hold_deadline_ms = tracer_now_ms() + ms;
 	tr->hold_at_seccomp = tr->cur_at_seccomp;
 	t->nheld++;

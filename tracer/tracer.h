@@ -63,6 +63,7 @@ struct tracee {
 	enum abi cur_abi;
 	bool hold_at_seccomp;
 	uint64_t hold_id;     /* approval being waited for */
+	const char *hold_rule; /* its rule (lives as long as the policy) */
 	int64_t hold_deadline_ms;
 	struct scratch_mm *mm; /* the address space's scratch region (shared by threads) */
 	int slot;             /* this thread's slot in it, -1 none */

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Every decision, applied at the syscall by the real tracer: deny/allow/audit
+# for files, exec, network, unix sockets and signals; file and exec
+# redirects; approvals answered yes, no, or never (timeout) while other
+# tracees keep running; max_tracees under a fork bomb.
+set -u
+. "$(dirname "$0")/lib.sh"
+py=/usr/bin/python3.11
+[ -x "$py" ] || skip "no $py"
+d=$(mktemp -d /tmp/agentsh-dec-XXXXXX)
+pids=()
+trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$d"' EXIT
+mkdir -p "$d/bin" "$d/redir" "$d/data"
+echo secret >"$d/data/secret"
+echo open >"$d/data/open"
+printf '#!/bin/sh\necho mytool-ran "$@"\n' >"$d/bin/mytool"
+printf '#!/bin/sh\necho forbidden-ran\n' >"$d/bin/forbidden"
+chmod +x "$d/bin/mytool" "$d/bin/forbidden"
+cat >"$d/p.yaml" <<EOP
+version: 1
+name: decisions
+command_rules:
+  - {name: no-forbidden, commands: [forbidden], decision: deny}
+  - name: mytool-to-echo
+    commands: [mytool]
+    decision: redirect
+    redirect_to: {command: /bin/echo, args: [redirected]}
+  - {name: all, commands: ["*"], decision: allow}
+file_rules:
+  - {name: deny-secret, paths: ["$d/data/secret"], operations: ["*"], decision: deny}
+  - {name: audit-open, paths: ["$d/data/open"], operations: ["*"], decision: audit}
+  - {name: redirect-out, paths: ["$d/out/**"], operations: ["*"], decision: redirect, redirect_to: "$d/redir"}
+  - {name: ask, paths: ["$d/ask/**"], operations: ["*"], decision: approve}
+  - {name: rest, paths: ["/**"], operations: ["*"], decision: allow}
+network_rules:
+  - {name: deny-dot2, cidrs: [127.0.0.2/32], decision: deny}
+  - {name: allow-lo, cidrs: [127.0.0.0/8], decision: allow}
+unix_socket_rules:
+  - {name: deny-abstract, paths: ["@agentsh-dec-*"], operations: ["*"], decision: deny}
+EOP
+wrap() { "$AGENTSH" wrap --policy "$d/p.yaml" --events "$d/ev.jsonl" "$@"; }
+event() { grep -F "$1" "$d/ev.jsonl" | grep -qF "$2"; }
+
+# files
+out=$(wrap -- cat "$d/data/secret" 2>&1) && fail "denied read succeeded"
+[[ "$out" == *"Permission denied"* ]] || fail "deny is not EACCES: $out"
+event deny-secret '"effective_action":"denied"' || fail "no deny event"
+ok "file deny: EACCES and an event with the rule"
+[ "$(wrap -- cat "$d/data/open")" = open ] || fail "audited read failed"
+event audit-open '"decision":"audit"' || fail "no audit event"
+ok "file audit: allowed and recorded"
+wrap -- sh -c "mkdir -p '$d/out' && echo hello > '$d/out/report.txt'" || fail "redirected write failed"
+[ "$(cat "$d/redir/report.txt" 2>/dev/null)" = hello ] || fail "redirected file not at the target"
+[ ! -e "$d/out/report.txt" ] || fail "file landed at the original path"
+ok "file redirect: the program sees success, the file lands at redirect_to"
+
+# exec
+out=$(PATH="$d/bin:$PATH" wrap -- sh -c 'forbidden; echo rc=$?' 2>&1)
+[[ "$out" == *"rc=126"* && "$out" != *forbidden-ran* ]] || fail "exec deny: $out"
+event no-forbidden '"ptrace_execve"' || fail "no exec deny event"
+ok "exec deny: 126 from the shell, event with the rule"
+out=$(PATH="$d/bin:$PATH" wrap -- sh -c 'mytool a b' 2>&1)
+[ "$out" = "redirected a b" ] || fail "exec redirect printed: $out"
+ok "exec redirect: redirect_to.command runs with args prepended"
+
+# network
+"$py" -c "
+import socket,sys
+s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(8); print(s.getsockname()[1], flush=True)
+t=socket.socket(); t.bind(('127.0.0.2',0)); t.listen(8); print(t.getsockname()[1], flush=True)
+import time; time.sleep(60)" >"$d/ports" & pids+=($!)
+two_ports() { [ "$(wc -l <"$d/ports")" = 2 ]; }
+wait_for two_ports || fail "listeners did not start"
+p1=$(sed -n 1p "$d/ports"); p2=$(sed -n 2p "$d/ports")
+conn() { wrap -- "$py" -c "import socket,sys
+try: socket.create_connection(('$1',$2),2); print('connected')
+except OSError as e: print('errno',e.errno)"; }
+[ "$(conn 127.0.0.1 "$p1")" = connected ] || fail "allowed connect failed"
+[ "$(conn 127.0.0.2 "$p2")" = "errno 13" ] || fail "denied connect not EACCES"
+event deny-dot2 "127.0.0.2:$p2" || fail "no network deny event"
+ok "network: allow and deny (EACCES) by CIDR, with events"
+
+# unix sockets
+out=$(wrap -- "$py" -c "import socket
+s=socket.socket(socket.AF_UNIX)
+try: s.connect('\0agentsh-dec-x'); print('connected')
+except OSError as e: print('errno', e.errno)")
+[ "$out" = "errno 13" ] || fail "abstract unix connect: $out"
+event deny-abstract '"abstract":true' || fail "no unix deny event"
+ok "unix: abstract socket connect denied by unix_socket_rules"
+
+# signals: outside the tree is denied without signal_rules, inside allowed
+sleep 60 & victim=$!; pids+=($victim)
+out=$(wrap -- sh -c "kill -TERM $victim; echo rc=\$?; sleep 5 & kill \$!; echo child-rc=\$?" 2>&1)
+kill -0 $victim || fail "outside process was killed"
+[[ "$out" == *"child-rc=0"* ]] || fail "signal to own child refused: $out"
+event default-deny-signals '"target_relation"' || fail "no signal deny event"
+ok "signals: outside the tree denied (EPERM), own child allowed"
+
+# approvals: yes, no, never (timeout), and others keep running meanwhile
+cat >"$d/approver.py" <<'EOP'
+import socket, json, sys, os
+path = sys.argv[1]
+s = socket.socket(socket.AF_UNIX); s.bind(path); s.listen(4)
+open(path + ".ready", "w").close()
+while True:
+    c, _ = s.accept(); f = c.makefile("rw")
+    for line in f:
+        req = json.loads(line); p = req["event"].get("path", "")
+        if "wait" in p: continue
+        f.write(json.dumps({"id": req["id"], "decision": "allow" if "yes" in p else "deny"}) + "\n"); f.flush()
+EOP
+"$py" "$d/approver.py" "$d/ap.sock" & pids+=($!)
+wait_for test -e "$d/ap.sock.ready" || fail "approver did not start"
+mkdir -p "$d/ask"
+awrap() { "$AGENTSH" wrap --policy "$d/p.yaml" --events "$d/ev.jsonl" --approver "unix:$d/ap.sock" --max-hold-ms 1500 "$@"; }
+awrap -- sh -c "echo y > '$d/ask/yes.txt'" || fail "approved write failed"
+[ -s "$d/ask/yes.txt" ] || fail "approved write did not happen"
+awrap -- sh -c "echo n > '$d/ask/no.txt'" 2>/dev/null && fail "denied approval succeeded"
+[ ! -e "$d/ask/no.txt" ] || fail "denied approval wrote the file"
+ok "approve: answered allow proceeds, answered deny fails"
+start=$(date +%s%N)
+out=$(awrap -- sh -c "(for i in \$(seq 20); do echo tick >> '$d/ticks'; sleep 0.05; done) & echo w > '$d/ask/wait.txt'; echo rc=\$?; wait" 2>&1)
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[[ "$out" == *"rc=1"* || "$out" == *"rc=2"* ]] || fail "timed-out approval not denied: $out"
+[ "$ms" -ge 1400 ] || fail "held only ${ms} ms (max_hold_ms 1500)"
+[ "$(wc -l <"$d/ticks")" -ge 10 ] || fail "other tracees did not run while one was held"
+grep -q '"outcome":"timeout"' "$d/ev.jsonl" || fail "no timeout outcome event"
+grep -q '"outcome":"approved"' "$d/ev.jsonl" || fail "no approved outcome event"
+ok "approve: unanswered = deny after max_hold_ms, other tracees keep running"
+
+# max_tracees under a fork bomb
+out=$("$AGENTSH" wrap --max-tracees 20 --events "$d/bomb.jsonl" -- "$py" -c "
+import os, time
+kids, refused = [], 0
+for i in range(60):
+    try:
+        pid = os.fork()
+    except OSError as e:
+        refused += 1; continue
+    if pid == 0: time.sleep(2); os._exit(0)
+    kids.append(pid)
+print(len(kids), refused)
+for k in kids: os.waitpid(k, 0)")
+set -- $out
+[ "${1:-99}" -le 20 ] && [ "${2:-0}" -ge 40 ] || fail "fork bomb: $out"
+grep -q '"rule":"max-tracees"' "$d/bomb.jsonl" || fail "no max-tracees event"
+ok "max_tracees: forks beyond the limit fail with EAGAIN ($out)"
+pass

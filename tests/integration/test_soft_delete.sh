@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# soft_delete: a traced program's unlink/rmdir of a matching path succeeds for
+# the program, the file lands in the trash with its metadata, and
+# `agentsh trash restore` puts it back; paths outside the rule are deleted.
+set -u
+. "$(dirname "$0")/lib.sh"
+ws=$(mktemp -d /tmp/agentsh-sd-XXXXXX)
+trap 'rm -rf "$ws"' EXIT
+mkdir -p "$ws/keep" "$ws/dir/sub"
+echo precious >"$ws/keep/a.txt"
+echo scratch >"$ws/tmp.txt"
+echo inner >"$ws/dir/sub/x"
+cat >"$ws/p.yaml" <<EOP
+version: 1
+name: sd
+command_rules:
+  - {name: all, commands: ["*"], decision: allow}
+file_rules:
+  - {name: soft-keep, paths: ["$ws/keep/**", "$ws/dir/**"], operations: [delete, rmdir], decision: soft_delete}
+  - {name: rest, paths: ["/**"], operations: ["*"], decision: allow}
+EOP
+"$AGENTSH" wrap --workspace "$ws" --policy "$ws/p.yaml" --events "$ws/ev.jsonl" -- \
+	sh -c "rm '$ws/keep/a.txt' && rm '$ws/tmp.txt' && rm -r '$ws/dir/sub' && echo program-saw-success" \
+	>"$ws/out" 2>&1
+grep -q program-saw-success "$ws/out" || fail "the program did not see success: $(cat "$ws/out")"
+ok "rm and rm -r report success to the program"
+[ ! -e "$ws/keep/a.txt" ] || fail "soft-deleted file still in place"
+[ ! -e "$ws/tmp.txt" ] || fail "file outside the rule was not deleted"
+ok "the files are gone from their places"
+grep -q '"soft_deleted"' "$ws/ev.jsonl" || fail "no soft_deleted event"
+ok "soft_deleted events recorded"
+list=$("$AGENTSH" trash list --workspace "$ws")
+echo "$list" | grep -q "$ws/keep/a.txt" || fail "trash list lacks the file: $list"
+ok "agentsh trash list shows the file"
+id=$(echo "$list" | awk -v p="$ws/keep/a.txt" '$3 == p {print $1}')
+"$AGENTSH" trash restore "$id" --workspace "$ws" >/dev/null || fail "restore failed"
+[ "$(cat "$ws/keep/a.txt")" = precious ] || fail "restored content differs"
+ok "agentsh trash restore puts it back with its content"
+"$AGENTSH" trash restore "$id" --workspace "$ws" 2>/dev/null && fail "restoring twice succeeded"
+ok "a restored entry is gone from the trash"
+pass
