@@ -142,6 +142,10 @@ static int proxy_listen(struct dnsproxy *d)
 		int port = 0, r;
 
 		d->udp_fd = proxy_bind(SOCK_DGRAM, addr, d->cfg.port, &port);
+		/* A busy configured port is the caller's to handle (it retries
+		 * with an ephemeral one): no message on the command's stderr. */
+		if (d->udp_fd == -EADDRINUSE)
+			return -EADDRINUSE;
 		if (d->udp_fd < 0)
 			return log_errno(d->udp_fd, "dns proxy: bind udp %s:%d", addr, d->cfg.port);
 		d->tcp_fd = proxy_bind(SOCK_STREAM, addr, port, &r);
@@ -151,7 +155,9 @@ static int proxy_listen(struct dnsproxy *d)
 		}
 		r = d->tcp_fd;
 		d->udp_fd = safe_close(d->udp_fd);
-		if (r != -EADDRINUSE || d->cfg.port)
+		if (r == -EADDRINUSE && d->cfg.port)
+			return -EADDRINUSE;
+		if (r != -EADDRINUSE)
 			return log_errno(r, "dns proxy: bind tcp %s:%d", addr, port);
 	}
 	return -EADDRINUSE;
