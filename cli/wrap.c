@@ -219,6 +219,28 @@ static int attach_target(const struct wrap_args *a, const struct config *cfg, pi
 	return 0;
 }
 
+/* The command's environment: env_policy (and its rule's env_* overrides)
+ * applied to ours, as the server does for a session's command. */
+static int root_env(struct policy *p, char **cmd, char ***out)
+{
+	struct exec_query q = { .filename = cmd[0], .argv = (const char *const *)cmd,
+				.argc = 0, .submit = true };
+	struct policy_error err = { { 0 } };
+	struct verdict v;
+	int r;
+
+	*out = NULL;
+	if (!p)
+		return 0;
+	while (cmd[q.argc])
+		q.argc++;
+	policy_decide_exec(p, &q, &v);
+	r = policy_build_env(p, &v, environ, out, &err);
+	if (r < 0)
+		fprintf(stderr, "agentsh: %s\n", err.message[0] ? err.message : strerror(-r));
+	return r;
+}
+
 static void tracer_opts_from_config(struct tracer_opts *o, const struct config *cfg,
 				    const struct wrap_args *a)
 {
@@ -288,7 +310,13 @@ static int run(const struct wrap_args *a, const struct config *cfg)
 			r = 0;
 		}
 	} else if (!r) {
-		r = tracer_run_command(t, a->cmd, environ);
+		char **env = NULL;
+		r = root_env(p, a->cmd, &env);
+		if (r < 0)
+			r = 126; /* the command cannot run with this environment */
+		else
+			r = tracer_run_command(t, a->cmd, env ? env : environ);
+		policy_env_free(env);
 	}
 	tracer_free(t);
 	enforce_free(enf);

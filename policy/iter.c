@@ -51,3 +51,12 @@ void policy_for_each_connect_redirect(
 		fn(ctx, &r);
 	}
 }
+
+/* True when the exec verdict's command rule narrows the environment itself. */
+bool policy_verdict_has_env_rules(const struct verdict *v)
+{
+	const struct command_rule *r = v ? v->command_rule : NULL;
+
+	return r && (r->env_allow.n || r->env_deny.n || r->env_max_bytes > 0 ||
+		     r->env_max_keys > 0);
+}

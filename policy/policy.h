@@ -187,6 +187,8 @@ void policy_decide_exec(const struct policy *p, const struct exec_query *q, stru
 int policy_build_env(const struct policy *p, const struct verdict *v, char *const envp[],
 		     char ***out, struct policy_error *err);
 void policy_env_free(char **env);
+/* The exec verdict's command rule has env_allow/env_deny/env_max_* of its own. */
+bool policy_verdict_has_env_rules(const struct verdict *v);
 
 /*
  * dns_redirects: the first rule whose regex matches `name` (lowercased, no

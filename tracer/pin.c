@@ -11,6 +11,7 @@
 #include "scratch.h"
 #include "syscalls/mem.h"
 #include "syscalls/syscalls.h"
+#include "policy/policy.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -242,4 +243,79 @@ int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
 	if (r)
 		return r;
 	return arch_host->set_regs(tr->tid, &p.regs);
+}
+
+/* Reads the exec's envp (at most 4096 entries of 128 KiB) from the tracee. */
+static char **read_envp(pid_t tid, uint64_t vec)
+{
+	char **env = calloc(4097, sizeof(char *)), *buf = malloc(128 * 1024);
+	size_t n = 0;
+
+	if (!env || !buf)
+		goto fail;
+	for (; vec && n < 4096; n++) {
+		uint64_t p = 0;
+		ssize_t len;
+
+		if (mem_read(tid, vec + n * 8, &p, 8) < 0)
+			goto fail;
+		if (!p)
+			break;
+		len = mem_read_str(tid, p, buf, 128 * 1024);
+		if (len < 0 || !(env[n] = strndup(buf, (size_t)len)))
+			goto fail;
+	}
+	free(buf);
+	return env;
+fail:
+	free(buf);
+	policy_env_free(env);
+	return NULL;
+}
+
+/*
+ * An exec whose command rule has env_* overrides gets its environment built
+ * by the policy and pinned; -E2BIG (limits) or -ENOMEM deny the exec.
+ */
+int tracer_pin_env(struct tracer *t, struct tracee *tr, const struct op *op,
+		   const struct verdict *v, const struct policy *p)
+{
+	struct pin pn = { .tr = tr, .abi = tr->cur_abi };
+	int envp_arg = op->sc->dirfd >= 0 ? 3 : 2;
+	struct policy_error err;
+	char **in, **out = NULL;
+	uint64_t ptrs[4097];
+	size_t off = SCRATCH_OFF_ENV, n = 0;
+	int r;
+
+	if (!scratch_mm_mapped(tr->mm) || arch_abi_wordsize(pn.abi) != 8)
+		return -ENOTSUP;
+	r = arch_host->get_regs(tr->tid, &pn.regs);
+	if (r)
+		return r;
+	in = read_envp(tr->tid, arch_host->get_arg(&pn.regs, pn.abi, envp_arg));
+	if (!in)
+		return -EFAULT;
+	r = policy_build_env(p, v, in, &out, &err);
+	policy_env_free(in);
+	if (r)
+		return r;
+	for (; out[n] && !r; n++) {
+		size_t len = strlen(out[n]) + 1;
+		if (off + len + (n + 2) * 8 > SCRATCH_SLOT_SIZE)
+			r = -E2BIG;
+		else if (!(ptrs[n] = scratch_put(tr, off, out[n], len)))
+			r = -ENOMEM;
+		off += len;
+	}
+	policy_env_free(out);
+	if (r)
+		return r;
+	ptrs[n] = 0;
+	off = (off + 7) & ~(size_t)7;
+	uint64_t at = scratch_put(tr, off, ptrs, (n + 1) * 8);
+	if (!at)
+		return -ENOMEM;
+	arch_host->set_arg(&pn.regs, pn.abi, envp_arg, at);
+	return arch_host->set_regs(tr->tid, &pn.regs);
 }

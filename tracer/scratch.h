@@ -18,7 +18,7 @@ struct tracee;
 #define SCRATCH_WINDOW_MASK (~((1ull << 30) - 1))
 #define SCRATCH_GUARD_LEN (1ull << 29)
 #define SCRATCH_BASE (SCRATCH_WINDOW + SCRATCH_GUARD_LEN)
-#define SCRATCH_SLOT_SIZE (96u * 1024u) /* exec: filename + 64 KiB argv + pointers */
+#define SCRATCH_SLOT_SIZE (192u * 1024u) /* exec: filename, argv, env */
 #define SCRATCH_SLOTS 512
 #define SCRATCH_SIZE ((uint64_t)SCRATCH_SLOT_SIZE * SCRATCH_SLOTS)
 
@@ -29,6 +29,7 @@ struct tracee;
 #define SCRATCH_OFF_SOCKADDR 8448
 #define SCRATCH_OFF_MSG 8704
 #define SCRATCH_OFF_ARGV 16384
+#define SCRATCH_OFF_ENV (96u * 1024u) /* up to 96 KiB of environment */
 
 struct scratch_mm;
 

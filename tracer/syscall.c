@@ -205,6 +205,21 @@ static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const st
 		tracer_resume(t, tr, 0);
 		return;
 	}
+	if (d->action == ACT_ALLOW && op->kind == OP_EXEC && policy_verdict_has_env_rules(&d->v) &&
+	    tracer_pin_env(t, tr, op, &d->v, enforce_policy(t->enf)) < 0) {
+		struct proc_info pi;
+		struct verdict v = d->v;
+
+		proc_info_of(tr, &pi);
+		v.decision = v.effective = DECISION_DENY;
+		v.rule = d->v.rule;
+		snprintf(v.message, sizeof(v.message),
+			 "the environment exceeds the rule's env limits or cannot be rebuilt");
+		enforce_record(t->enf, &pi, op, &v, NULL);
+		tracer_fail_syscall(t, tr, at_seccomp, -E2BIG);
+		tracer_resume(t, tr, 0);
+		return;
+	}
 	switch (d->action) {
 	case ACT_DENY:
 		tracer_fail_syscall(t, tr, at_seccomp, -d->err);

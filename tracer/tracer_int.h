@@ -48,6 +48,8 @@ bool tracer_sendmmsg(struct tracer *t, struct tracee *tr, bool at_seccomp, const
 int tracer_attach(struct tracer *t, pid_t pid);
 void tracer_detach_all(struct tracer *t);
 int tracer_pin_sockaddr(struct tracee *tr, const struct op *op, const void *sa, size_t len);
+int tracer_pin_env(struct tracer *t, struct tracee *tr, const struct op *op,
+		   const struct verdict *v, const struct policy *p);
 /* Drops a tracee and what it holds (slot, address space reference). */
 void tracer_drop(struct tracer *t, struct tracee *tr);
 /* tracer/inject.c: runs syscall nr in the stopped tracee; its return or -errno. */

@@ -25,6 +25,8 @@ command_rules:
     commands: [mytool]
     decision: redirect
     redirect_to: {command: /bin/echo, args: [redirected]}
+  - {name: printenv-narrow, commands: [printenv], decision: allow, env_deny: ["SECRET_*"]}
+  - {name: env-tiny, commands: [env], decision: allow, env_max_keys: 2}
   - {name: all, commands: ["*"], decision: allow}
 file_rules:
   - {name: deny-secret, paths: ["$d/data/secret"], operations: ["*"], decision: deny}
@@ -62,6 +64,13 @@ ok "exec deny: 126 from the shell, event with the rule"
 out=$(PATH="$d/bin:$PATH" wrap -- sh -c 'mytool a b' 2>&1)
 [ "$out" = "redirected a b" ] || fail "exec redirect printed: $out"
 ok "exec redirect: redirect_to.command runs with args prepended"
+
+# env_policy: the command's own environment, and per-rule overrides at nested execs
+out=$(AWS_SECRET_ACCESS_KEY=a SECRET_X=b KEEP_ME=c wrap -- sh -c 'echo "aws=${AWS_SECRET_ACCESS_KEY:-gone} keep=$KEEP_ME"; printenv SECRET_X || echo nested-gone; env >/dev/null; echo env-rc=$?' 2>/dev/null)
+[[ "$out" == *"aws=gone keep=c"* ]] || fail "built-in secret deny list not applied: $out"
+[[ "$out" == *nested-gone* ]] || fail "rule env_deny not applied at a nested exec: $out"
+[[ "$out" == *"env-rc=126"* ]] || fail "env_max_keys exceeded but exec ran: $out"
+ok "env_policy: secrets removed, rule env_deny and env_max_keys enforced at nested execs"
 
 # network
 "$py" -c "
