@@ -219,6 +219,11 @@ char *event_build_approval(const struct enforce_opts *o, pid_t pid, pid_t tid, u
 	cJSON_AddNumberToObject(ev, "pid", pid);
 	cJSON_AddStringToObject(ev, "operation", "approval");
 	cJSON_AddStringToObject(ev, "effective_action", strcmp(outcome, "approved") ? "denied" : "allowed");
+	cJSON *pol = cJSON_AddObjectToObject(ev, "policy");
+	cJSON_AddStringToObject(pol, "decision", "approve");
+	cJSON_AddStringToObject(pol, "effective_decision", strcmp(outcome, "approved") ? "deny" : "allow");
+	cJSON_AddStringToObject(pol, "rule", rule ? rule : "");
+	cJSON_AddStringToObject(pol, "message", strcmp(outcome, "timeout") ? "" : "approval timed out");
 	fields = cJSON_AddObjectToObject(ev, "fields");
 	cJSON_AddStringToObject(fields, "approval_id", aid);
 	cJSON_AddStringToObject(fields, "outcome", outcome);
