@@ -323,5 +323,11 @@ for extra in bench_policy bench_net; do
 		(cd "$SRC" && "$BIN/$extra") 2>&1 | tee -a "$RESULTS"
 	fi
 done
+# Enforcement costs (deny / redirect / attach) and each backend mode.
+bash "$SRC/bench/bench_enforce.sh" "$BUILD" 2>&1 | tee -a "$RESULTS"
+if [ -x "$SRC/bench/bench_modes.sh" ] && [ "${BENCH_MODES:-1}" = 1 ]; then
+	say ""
+	bash "$SRC/bench/bench_modes.sh" "$BUILD/agentsh" 2>&1 | tee -a "$RESULTS"
+fi
 echo "results written to $RESULTS" >&2
 exit $STATUS

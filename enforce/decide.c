@@ -113,9 +113,12 @@ static bool danger_integrity(const struct op *op, struct verdict *v)
 	return false;
 }
 
-static bool danger_allowed(const struct op *op)
+static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 {
 	const char *n = op->name;
+
+	if (strcmp(n, "process_vm_readv") == 0)
+		return !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));
 
 	if (strcmp(n, "seccomp") == 0)
 		return true; /* plain filters only restrict the tracee further */
@@ -128,13 +131,14 @@ static bool danger_allowed(const struct op *op)
 	return false;
 }
 
-static void decide_danger(const struct enforce *e, const struct op *op, struct verdict *v)
+static void decide_danger(const struct enforce *e, const struct proc_info *pi, const struct op *op,
+			  struct verdict *v)
 {
 	static char rule[64];
 
 	if (danger_integrity(op, v))
 		return;
-	if (!e->p || danger_allowed(op)) {
+	if (!e->p || danger_allowed(op, pi)) {
 		verdict_set(v, DECISION_ALLOW, "", "%s", "");
 		return;
 	}
@@ -275,7 +279,7 @@ static void decide(struct enforce *e, const struct proc_info *pi, const struct o
 		   struct verdict *v)
 {
 	if (op->kind == OP_DANGER) {
-		decide_danger(e, op, v);
+		decide_danger(e, pi, op, v);
 	} else if (op->kind == OP_SOCKET) {
 		if (family_blocked(op->family))
 			verdict_set(v, DECISION_DENY, "blocked-socket-family",

@@ -283,6 +283,11 @@ static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, 
 		pi.depth = tr->depth + 1;
 	if (op->kind == OP_NET)
 		enforce_net_domain(t->enf, op->addr, op->domain, sizeof(op->domain));
+	/* Reading another process's memory: only inside the tree. */
+	if (op->kind == OP_DANGER && strcmp(op->name, "process_vm_readv") == 0) {
+		op->target_pid = (pid_t)op->flags;
+		pi.sig_relations = sig_relations(t, tr, op);
+	}
 	if (op->kind == OP_SIGNAL) {
 		pi.sig_relations = sig_relations(t, tr, op);
 		read_comm(op->target_pid ? op->target_pid : op->target_tid, comm, sizeof(comm));

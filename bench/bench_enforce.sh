@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Enforcement costs (issue 5): ns per traced openat when allowed, denied and
+# redirected under a policy, and the time to attach to a 50-thread process.
+# Usage: bench/bench_enforce.sh BUILD
+set -u
+build=${1:-build}
+A=$build/agentsh
+M=$build/bench/bench_micro
+py=/usr/bin/python3.11
+d=$(mktemp -d /tmp/agentsh-bench-enf-XXXXXX)
+trap 'kill -9 $target 2>/dev/null; rm -rf "$d"' EXIT
+target=
+mkdir -p "$d/redir" && : >"$d/redir/null"
+policy() { # decision for /dev/null
+	cat >"$d/$1.yaml" <<EOP
+version: 1
+name: bench-$1
+command_rules: [{name: all, commands: ["*"], decision: allow}]
+file_rules:
+  - {name: devnull, paths: ["/dev/null"], operations: ["*"], decision: $1 $2}
+  - {name: rest, paths: ["/**"], operations: ["*"], decision: allow}
+EOP
+}
+policy allow ""
+policy deny ""
+policy redirect ", redirect_to: \"$d/redir\""
+med() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+printf '\n== enforcement cost per traced openat (median of 5, ns) ==\n'
+nat=$(for i in 1 2 3 4 5; do "$M" 200 | awk '/openat_ns/ {print $2}'; done | med)
+printf '%-12s %10s\n' native "$nat"
+for k in allow deny redirect; do
+	v=$(for i in 1 2 3 4 5; do "$A" wrap --policy "$d/$k.yaml" -- "$M" 200 2>/dev/null |
+		awk '/openat_ns/ {print $2}'; done | med)
+	printf '%-12s %10s   (+%s ns)\n' "$k" "$v" "$((v - nat))"
+done
+[ -x "$py" ] || exit 0
+cat >"$d/t.py" <<'EOP'
+import threading, time, sys
+ev = threading.Event()
+for i in range(50): threading.Thread(target=ev.wait, daemon=True).start()
+open(sys.argv[1], "w").close(); time.sleep(60)
+EOP
+printf '\n== attach to a 50-thread process (ms, median of 5) ==\n'
+for i in 1 2 3 4 5; do
+	rm -f "$d/ready"
+	"$py" "$d/t.py" "$d/ready" & target=$!
+	while [ ! -e "$d/ready" ]; do sleep 0.02; done
+	s=$(date +%s%N)
+	AGENTSH_LOG_LEVEL=info "$A" attach --pid $target --policy "$d/allow.yaml" 2>"$d/att.log" & ag=$!
+	while ! grep -q "attached to" "$d/att.log" 2>/dev/null; do sleep 0.001; done
+	echo $(( ($(date +%s%N) - s) / 1000000 ))
+	kill -9 $target $ag 2>/dev/null; wait $target $ag 2>/dev/null
+done | med | sed 's/^/attach_ms /'
