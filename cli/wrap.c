@@ -19,7 +19,7 @@
 struct wrap_args {
 	const char *policy, *policy_dir, *config, *events, *approver;
 	const char *session_id, *command_id, *workspace;
-	const char *pid_file;
+	const char *pid_file, *verify_open;
 	bool no_prefilter, have_max_tracees, have_max_hold, attach;
 	long max_tracees, max_hold_ms, pid, pid_wait_ms;
 	char **cmd;
@@ -60,6 +60,7 @@ static int wrap_parse(int argc, char **argv, struct wrap_args *a)
 		{ "--command-id", offsetof(struct wrap_args, command_id) },
 		{ "--workspace", offsetof(struct wrap_args, workspace) },
 		{ "--pid-file", offsetof(struct wrap_args, pid_file) },
+		{ "--verify-open", offsetof(struct wrap_args, verify_open) },
 	};
 	int i;
 
@@ -254,6 +255,14 @@ static void tracer_opts_from_config(struct tracer_opts *o, const struct config *
 	o->seccomp_prefilter = p->performance.seccomp_prefilter && !a->no_prefilter;
 	o->max_tracees = (int)(a->have_max_tracees ? a->max_tracees : p->performance.max_tracees);
 	o->max_hold_ms = a->have_max_hold ? a->max_hold_ms : p->performance.max_hold_ms;
+	if (p->trace.verify_open && strcmp(p->trace.verify_open, "always") == 0)
+		o->verify_open = VERIFY_ALWAYS;
+	else if (p->trace.verify_open && strcmp(p->trace.verify_open, "never") == 0)
+		o->verify_open = VERIFY_NEVER;
+	if (a->verify_open)
+		o->verify_open = strcmp(a->verify_open, "always") == 0  ? VERIFY_ALWAYS
+				 : strcmp(a->verify_open, "never") == 0 ? VERIFY_NEVER
+									: VERIFY_AUTO;
 }
 
 static int run(const struct wrap_args *a, const struct config *cfg)

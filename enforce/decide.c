@@ -406,3 +406,29 @@ void enforce_record_approval(struct enforce *e, pid_t pid, pid_t tid, uint64_t i
 		enforce_write_line(e, line);
 	free(line);
 }
+
+bool enforce_verify_open(struct enforce *e, const struct proc_info *pi, const struct op *op,
+			 const char *opened_path, struct verdict *v)
+{
+	struct op probe;
+
+	if (!e->p)
+		return true;
+	/* Judge the opened file as if it had been named: same ops, its name. */
+	memset(&probe, 0, offsetof(struct op, p1));
+	probe.kind = OP_FILE;
+	probe.name = op->name;
+	probe.sc = op->sc;
+	probe.ops = op->ops;
+	probe.npaths = 1;
+	snprintf(probe.p1.path, sizeof(probe.p1.path), "%s", opened_path);
+	snprintf(probe.p1.raw, sizeof(probe.p1.raw), "%s", op->p1.raw);
+	decide_file(e, &probe, v);
+	if (v->effective != DECISION_DENY)
+		return true;
+	snprintf(v->message, sizeof(v->message),
+		 "opened %s, not the checked %s (exit-time verification)", opened_path,
+		 op->p1.path);
+	enforce_record(e, pi, &probe, v, NULL);
+	return false;
+}

@@ -79,6 +79,12 @@ int enforce_approver_fd(const struct enforce *e);
 void enforce_approver_read(struct enforce *e, void (*fn)(void *ctx, uint64_t id, bool allow),
 			   void *ctx);
 
+/* Exit-time verification: decides the file an allowed open actually opened
+ * (its /proc fd path) with the same ops; records and returns false when it
+ * is not allowed. */
+bool enforce_verify_open(struct enforce *e, const struct proc_info *pi, const struct op *op,
+			 const char *opened_path, struct verdict *v);
+
 /* Records the outcome of a held op: "approved", "denied" or "timeout". */
 void enforce_record_approval(struct enforce *e, pid_t pid, pid_t tid, uint64_t id,
 			     const char *outcome, const char *rule);

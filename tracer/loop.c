@@ -132,6 +132,8 @@ static void on_tracee_exit(struct tracer *t, pid_t tid, int status)
 
 void tracer_drop(struct tracer *t, struct tracee *tr)
 {
+	free(tr->verify_path);
+	tr->verify_path = NULL;
 	if (tr->state == TS_HELD)
 		t->nheld--;
 	scratch_release_slot(tr);

@@ -33,6 +33,7 @@ struct pin {
 	struct tracee *tr;
 	struct arch_regs regs;
 	enum abi abi;
+	bool openat2;
 };
 
 static long openat2_nr(enum abi abi)
@@ -69,7 +70,9 @@ static int pin_open(struct pin *p, const struct op *op)
 	int path_arg = sc->path;
 	int flags = op->open_flags & VALID_OPEN_FLAGS;
 
-	if (needs_magic(op->p1.path) && !op->open_how) {
+	/* Without openat2 (or for magic links) the name is pinned as a string;
+	 * exit-time verification covers symlink swaps there. */
+	if ((needs_magic(op->p1.path) || !p->openat2) && !op->open_how) {
 		if (sc->dirfd >= 0)
 			arch_host->set_arg(&p->regs, p->abi, sc->dirfd, (uint64_t)AT_FDCWD);
 		return put_path(p, SCRATCH_OFF_PATH1, op->p1.path, path_arg);
@@ -94,6 +97,8 @@ static int pin_open(struct pin *p, const struct op *op)
 	how.resolve &= ~(uint64_t)(RESOLVE_IN_ROOT | RESOLVE_BENEATH);
 	if (needs_magic(op->p1.path))
 		how.resolve &= ~(uint64_t)(RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (!p->openat2)
+		return -ENOTSUP; /* an openat2 call where openat2 is missing: cannot happen */
 	at = scratch_put(p->tr, SCRATCH_OFF_HOW, &how, sizeof(how));
 	if (!at || put_path(p, SCRATCH_OFF_PATH1, op->p1.path, 1))
 		return -ENOMEM;
@@ -219,7 +224,7 @@ static bool has_memory_args(const struct op *op)
 
 int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
 {
-	struct pin p = { .tr = tr, .abi = tr->cur_abi };
+	struct pin p = { .tr = tr, .abi = tr->cur_abi, .openat2 = t->have_openat2 };
 	int r;
 
 	if (!has_memory_args(op))

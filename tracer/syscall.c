@@ -7,7 +7,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ptrace.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 int64_t tracer_now_ms(void)
@@ -53,8 +55,53 @@ static void proc_info_of(const struct tracee *tr, struct proc_info *pi)
 	pi->depth = tr->depth;
 }
 
+/* The fd an allowed open returned names the file the kernel opened: judge
+ * that file; if it is not allowed, close the fd in the tracee and fail. */
+static void verify_open_exit(struct tracer *t, struct tracee *tr)
+{
+	struct arch_regs regs;
+	struct proc_info pi;
+	struct verdict v;
+	char link[64], opened[PATH_MAX];
+	int64_t fd;
+	ssize_t n;
+
+	if (arch_host->get_regs(tr->tid, &regs) < 0)
+		return;
+	fd = arch_host->get_ret(&regs);
+	if (fd < 0)
+		return;
+	snprintf(link, sizeof(link), "/proc/%d/fd/%lld", tr->tgid, (long long)fd);
+	n = readlink(link, opened, sizeof(opened) - 1);
+	if (n <= 0)
+		return;
+	opened[n] = 0;
+	if (opened[0] != '/' || strcmp(opened, tr->verify_path) == 0)
+		return;
+	proc_info_of(tr, &pi);
+	op_reset(&t->op);
+	t->op.sc = syscalls_by_name("openat");
+	t->op.name = "openat";
+	t->op.ops = tr->verify_ops;
+	snprintf(t->op.p1.path, sizeof(t->op.p1.path), "%s", tr->verify_path);
+	if (enforce_verify_open(t->enf, &pi, &t->op, opened, &v))
+		return;
+	uint64_t args[6] = { (uint64_t)fd };
+	tracer_inject_syscall(tr, SYS_close, args);
+	if (arch_host->get_regs(tr->tid, &regs) == 0) {
+		arch_host->set_ret(&regs, -EACCES);
+		arch_host->set_regs(tr->tid, &regs);
+	}
+	t->stats.denies++;
+}
+
 static void on_syscall_exit(struct tracer *t, struct tracee *tr)
 {
+	if (tr->verify_path) {
+		verify_open_exit(t, tr);
+		free(tr->verify_path);
+		tr->verify_path = NULL;
+	}
 	if (tr->deny_at_exit) {
 		struct arch_regs regs;
 
@@ -219,6 +266,14 @@ static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const st
 		tracer_fail_syscall(t, tr, at_seccomp, -E2BIG);
 		tracer_resume(t, tr, 0);
 		return;
+	}
+	if (d->action == ACT_ALLOW && op->kind == OP_FILE && op->sc->decode == dec_open &&
+	    (t->o.verify_open == VERIFY_ALWAYS ||
+	     (t->o.verify_open == VERIFY_AUTO && !t->have_openat2))) {
+		free(tr->verify_path);
+		tr->verify_path = strdup(op->p1.path);
+		tr->verify_ops = op->ops;
+		tr->want_exit = tr->verify_path != NULL;
 	}
 	switch (d->action) {
 	case ACT_DENY:

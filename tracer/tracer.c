@@ -29,6 +29,18 @@ void tracer_opts_defaults(struct tracer_opts *o)
 	o->max_hold_ms = 5000;
 }
 
+/* openat2 (5.6+) is what makes an open refuse a swapped-in symlink. */
+static bool probe_openat2(void)
+{
+	struct { uint64_t flags, mode, resolve; } how = { O_PATH | O_CLOEXEC, 0, 0 };
+	long fd = syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+
+	if (fd < 0)
+		return false;
+	close((int)fd);
+	return true;
+}
+
 int tracer_new(const struct tracer_opts *o, struct enforce *enf, struct tracer **out)
 {
 	struct tracer *t = calloc(1, sizeof(*t));
@@ -41,6 +53,9 @@ int tracer_new(const struct tracer_opts *o, struct enforce *enf, struct tracer *
 	t->sigfd = t->wakefd = -1;
 	t->self_pid = getpid();
 	t->tt = tracee_table_new();
+	/* AGENTSH_TEST_NO_OPENAT2=1 simulates a kernel without it (gVisor, < 5.6),
+	 * so the exit-time fallback is tested on hosts that have it. */
+	t->have_openat2 = probe_openat2() && !getenv("AGENTSH_TEST_NO_OPENAT2");
 	r = t->tt ? syscalls_init() : -ENOMEM;
 	syscalls_set_guard(SCRATCH_BASE, SCRATCH_SIZE);
 	if (!r && o->seccomp_prefilter)

@@ -21,6 +21,9 @@ struct tracer_opts {
 	int max_tracees;        /* fork/clone beyond it fails with EAGAIN */
 	long max_hold_ms;       /* approvals */
 	bool no_new_privs;      /* force PR_SET_NO_NEW_PRIVS even with CAP_SYS_ADMIN */
+	/* trace.verify_open: exit-time check of opened fds. AUTO = only where
+	 * openat2 pinning is unavailable. */
+	enum { VERIFY_AUTO = 0, VERIFY_ALWAYS, VERIFY_NEVER } verify_open;
 	/* Accelerating backends: called in the traced child after it is seized
 	 * and before the prefilter and exec (Landlock, a notify filter ...).
 	 * Must not allocate. A non-zero return aborts the command (exit 126). */
@@ -65,6 +68,8 @@ struct tracee {
 	uint64_t hold_id;     /* approval being waited for */
 	const char *hold_rule; /* its rule (lives as long as the policy) */
 	int64_t hold_deadline_ms;
+	char *verify_path;     /* exit-time verification of the current open, or NULL */
+	unsigned verify_ops;
 	struct scratch_mm *mm; /* the address space's scratch region (shared by threads) */
 	int slot;             /* this thread's slot in it, -1 none */
 	struct tracee *hnext; /* hash chain */

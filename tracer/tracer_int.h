@@ -28,6 +28,7 @@ struct tracer {
 	int nextra;
 	bool root_done;
 	bool attached; /* attach mode: stop = detach, not kill */
+	bool have_openat2; /* pinning can refuse swapped symlinks */
 	int root_status;
 };
 
