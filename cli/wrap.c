@@ -146,10 +146,10 @@ static void print_warning(void *ctx, const char *msg)
 }
 
 static int load_policy(const struct wrap_args *a, const struct config *cfg, const char *workspace,
-		       struct policy **out)
+		       const char *approver, struct policy **out)
 {
 	struct policy_vars vars = { .project_root = workspace, .home = getenv("HOME") };
-	struct policy_opts popts = { .enforce_approvals = a->approver != NULL,
+	struct policy_opts popts = { .enforce_approvals = approver != NULL,
 				     .enforce_redirects = true };
 	struct policy_error err = { { 0 } };
 	char path[PATH_MAX];
@@ -279,6 +279,9 @@ static int run(const struct wrap_args *a, const struct config *cfg)
 
 	if (!workspace)
 		workspace = getcwd(cwd, sizeof(cwd)) ? cwd : ".";
+	/* No approver hook but a person at a terminal: ask there. */
+	if (!eo.approver && isatty(STDIN_FILENO) && access("/dev/tty", R_OK | W_OK) == 0)
+		eo.approver = "tty";
 	eo.workspace = workspace;
 	eo.vars.project_root = workspace;
 	eo.vars.home = getenv("HOME");
@@ -288,7 +291,7 @@ static int run(const struct wrap_args *a, const struct config *cfg)
 	eo.events_fd = open_events(a->events);
 	if (a->events && eo.events_fd < 0)
 		return log_errno(-errno, "cannot open events output %s", a->events);
-	r = load_policy(a, cfg, workspace, &p);
+	r = load_policy(a, cfg, workspace, eo.approver, &p);
 	if (r)
 		return r;
 	r = enforce_new(&eo, p, &enf);

@@ -8,9 +8,20 @@
 #include "log.h"
 
 #include <cjson/cJSON.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+
+/* "tty": questions on the controlling terminal, answered y or n in order. */
+static int approver_tty(struct enforce *e)
+{
+	e->approver_fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (e->approver_fd < 0)
+		return log_errno(-errno, "approver tty: cannot open /dev/tty");
+	e->approver_tty = true;
+	return 0;
+}
 
 int enforce_approver_connect(struct enforce *e)
 {
@@ -19,6 +30,8 @@ int enforce_approver_connect(struct enforce *e)
 
 	if (!e->o.approver)
 		return 0;
+	if (strcmp(e->o.approver, "tty") == 0)
+		return approver_tty(e);
 	if (strncmp(e->o.approver, "unix:", 5) != 0) {
 		log_error("approver '%s': only unix:PATH is supported", e->o.approver);
 		return -EINVAL;
@@ -38,6 +51,30 @@ int enforce_approver_connect(struct enforce *e)
 	return 0;
 }
 
+static void ask_tty(struct enforce *e, uint64_t id, const char *event_line, long timeout_ms)
+{
+	cJSON *ev = cJSON_Parse(event_line);
+	const char *what = NULL, *op = NULL;
+	char q[1024];
+	int n;
+
+	if (ev) {
+		what = cJSON_GetStringValue(cJSON_GetObjectItem(ev, "path"));
+		if (!what)
+			what = cJSON_GetStringValue(cJSON_GetObjectItem(ev, "filename"));
+		if (!what)
+			what = cJSON_GetStringValue(cJSON_GetObjectItem(ev, "remote"));
+		op = cJSON_GetStringValue(cJSON_GetObjectItem(ev, "operation"));
+	}
+	n = snprintf(q, sizeof(q), "\r\nagentsh: approve %s %s? [y/N] (%lds) ", op ? op : "exec",
+		     what ? what : "?", timeout_ms / 1000);
+	if (write(e->approver_fd, q, (size_t)(n < (int)sizeof(q) ? n : (int)sizeof(q) - 1)) < 0)
+		log_warn("approver tty: %s", strerror(errno));
+	cJSON_Delete(ev);
+	if (e->npending < ARRAY_SIZE(e->pending))
+		e->pending[e->npending++] = id;
+}
+
 void enforce_send_approval(struct enforce *e, uint64_t id, const char *event_line, long timeout_ms)
 {
 	char head[96];
@@ -45,6 +82,10 @@ void enforce_send_approval(struct enforce *e, uint64_t id, const char *event_lin
 
 	if (e->approver_fd < 0)
 		return;
+	if (e->approver_tty) {
+		ask_tty(e, id, event_line, timeout_ms);
+		return;
+	}
 	n = snprintf(head, sizeof(head), "{\"id\":\"%llu\",\"timeout_ms\":%ld,\"event\":",
 		     (unsigned long long)id, timeout_ms);
 	/* The line is small; a blocking write keeps it whole. */
@@ -89,7 +130,15 @@ void enforce_approver_read(struct enforce *e, void (*fn)(void *ctx, uint64_t id,
 	e->abuf[e->alen] = 0;
 	while ((nl = strchr(e->abuf, '\n'))) {
 		*nl = 0;
-		handle_answer(e->abuf, fn, ctx);
+		if (e->approver_tty) {
+			/* Answers go to the oldest question, one per line. */
+			if (e->npending) {
+				fn(ctx, e->pending[0], e->abuf[0] == 'y' || e->abuf[0] == 'Y');
+				memmove(e->pending, e->pending + 1, --e->npending * sizeof(e->pending[0]));
+			}
+		} else {
+			handle_answer(e->abuf, fn, ctx);
+		}
 		e->alen -= (size_t)(nl + 1 - e->abuf);
 		memmove(e->abuf, nl + 1, e->alen + 1);
 	}

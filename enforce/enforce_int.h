@@ -13,6 +13,9 @@ struct enforce {
 	uint64_t next_approval;
 	char abuf[8192];
 	size_t alen;
+	bool approver_tty;
+	uint64_t pending[64]; /* tty: questions not yet answered, oldest first */
+	size_t npending;
 	time_t started;
 	struct identity_index *ids;
 	struct dnsproxy *dns;
