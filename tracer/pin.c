@@ -14,6 +14,7 @@
 #include "policy/policy.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <seccomp.h>
 #include <sys/socket.h>
@@ -99,9 +100,22 @@ static int pin_open(struct pin *p, const struct op *op)
 		how.resolve &= ~(uint64_t)(RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 	if (!p->openat2)
 		return -ENOTSUP; /* an openat2 call where openat2 is missing: cannot happen */
-	at = scratch_put(p->tr, SCRATCH_OFF_HOW, &how, sizeof(how));
-	if (!at || put_path(p, SCRATCH_OFF_PATH1, op->p1.path, 1))
+	/* open_how and the path in one write: 32 bytes of how, then the path. */
+	struct {
+		struct open_how how;
+		uint64_t pad;
+		char path[PATH_MAX];
+	} blob;
+	size_t plen = strlen(op->p1.path) + 1;
+
+	_Static_assert(offsetof(typeof(blob), path) == 32, "path follows how");
+	blob.how = how;
+	blob.pad = 0;
+	memcpy(blob.path, op->p1.path, plen);
+	at = scratch_put(p->tr, SCRATCH_OFF_OPEN, &blob, 32 + plen);
+	if (!at)
 		return -ENOMEM;
+	arch_host->set_arg(&p->regs, p->abi, 1, at + 32);
 	arch_host->set_nr(&p->regs, openat2_nr(p->abi));
 	arch_host->set_arg(&p->regs, p->abi, 0, (uint64_t)AT_FDCWD);
 	arch_host->set_arg(&p->regs, p->abi, 2, at);

@@ -28,6 +28,7 @@ struct tracee;
 #define SCRATCH_OFF_HOW 8192
 #define SCRATCH_OFF_SOCKADDR 8448
 #define SCRATCH_OFF_MSG 8704
+#define SCRATCH_OFF_OPEN 12288 /* open_how (32 bytes) then the path: one write */
 #define SCRATCH_OFF_ARGV 16384
 #define SCRATCH_OFF_ENV (96u * 1024u) /* up to 96 KiB of environment */
 
