@@ -2,6 +2,7 @@
 #include "compat.h"
 #include "enforce/backends.h"
 #include "enforce/enforce.h"
+#include "enforce/ebpf.h"
 #include "enforce/notify.h"
 #include "detect/detect.h"
 #include "log.h"
@@ -14,6 +15,7 @@ struct backends {
 	struct notify notify;
 	bool have_notify;
 	struct landlock_status ll_status;
+	struct ebpf *ebpf;
 };
 
 /* In the traced child, before the prefilter and exec: no allocation. */
@@ -21,6 +23,8 @@ static int child_setup(void *ctx)
 {
 	struct backends *b = ctx;
 
+	if (b->ebpf && ebpf_child(b->ebpf) < 0)
+		return -EPERM;
 	if (b->plan.landlock && landlock_apply(&b->plan.ll, &b->ll_status) < 0)
 		return -EPERM;
 	if (b->have_notify && notify_child(&b->notify) < 0)
@@ -60,6 +64,9 @@ int backends_setup(enum plan_mode mode, struct tracer_opts *o, struct enforce *e
 		r = notify_prepare(&b->notify, enf);
 		b->have_notify = r == 0;
 	}
+	if (!r && b->plan.ebpf)
+		r = ebpf_start(b->plan.ebpf_rules, b->plan.ebpf_nrules, b->plan.ebpf_default,
+			       b->plan.ebpf_cgroup_parent, enf, &b->ebpf);
 	if (r) {
 		backends_free(b);
 		return r;
@@ -69,7 +76,7 @@ int backends_setup(enum plan_mode mode, struct tracer_opts *o, struct enforce *e
 	o->trace_file &= b->plan.trace_file;
 	o->trace_network &= b->plan.trace_network;
 	o->trace_signal &= b->plan.trace_signal;
-	if (b->plan.landlock || b->have_notify) {
+	if (b->plan.landlock || b->have_notify || b->ebpf) {
 		o->child_setup = child_setup;
 		o->child_ctx = b;
 	}
@@ -79,7 +86,9 @@ int backends_setup(enum plan_mode mode, struct tracer_opts *o, struct enforce *e
 
 int backends_attach(struct backends *b, struct tracer *t)
 {
-	return b->have_notify ? notify_attach(&b->notify, t) : 0;
+	int r = b->have_notify ? notify_attach(&b->notify, t) : 0;
+
+	return !r && b->ebpf ? ebpf_attach(b->ebpf, t) : r;
 }
 
 const struct plan *backends_plan(const struct backends *b)
@@ -96,6 +105,10 @@ void backends_free(struct backends *b)
 			b->notify.handled, b->notify.emulated, b->notify.continued);
 	if (b->have_notify)
 		notify_free(&b->notify);
+	if (b->ebpf && getenv("AGENTSH_BACKEND_STATS"))
+		fprintf(stderr, "agentsh: ebpf: %lu in-kernel denials in %s\n", ebpf_events(b->ebpf),
+			ebpf_cgroup_path(b->ebpf));
+	ebpf_stop(b->ebpf);
 	plan_free(&b->plan);
 	free(b);
 }

@@ -79,7 +79,9 @@ static const char *backend_missing(enum plan_backend b, const struct detect_resu
 	case PLAN_BE_LANDLOCK:
 		return dr->landlock.ok ? "" : "landlock is not available";
 	case PLAN_BE_EBPF:
-		return "the ebpf backend is not built in this version";
+		if (!dr->ebpf.ok)
+			return "eBPF cgroup programs cannot be attached here";
+		return dr->cgroup2_writable ? "" : "no writable cgroup v2 directory for the session";
 	case PLAN_BE_FUSE:
 		return "the fuse backend is not built in this version";
 	default:
@@ -304,6 +306,31 @@ static void plan_landlock(const struct policy *p, const struct detect_result *dr
 			 why_fs, why_net);
 }
 
+/* Network rules without domains or redirects go to the kernel as well. */
+static void plan_ebpf(const struct policy *p, const struct detect_result *dr, struct plan *pl)
+{
+	char *why = pl->off[PLAN_BE_EBPF];
+	size_t len = sizeof(pl->off[0]);
+
+	if (!p) {
+		snprintf(why, len, "no policy: nothing to restrict");
+		return;
+	}
+	pl->ebpf_rules = calloc(EBPF_MAX_RULES, sizeof(*pl->ebpf_rules));
+	if (!pl->ebpf_rules) {
+		snprintf(why, len, "out of memory");
+		return;
+	}
+	if (ebpf_rules_build(p, pl->ebpf_rules, EBPF_MAX_RULES, &pl->ebpf_nrules,
+			     &pl->ebpf_default, why, len) < 0)
+		return;
+	snprintf(pl->ebpf_cgroup_parent, sizeof(pl->ebpf_cgroup_parent), "%s", dr->cgroup2_path);
+	pl->ebpf = true;
+	for (size_t k = 0; k < pl->nrules; k++)
+		if (pl->rules[k].section == section_names[PLAN_SEC_NETWORK])
+			pl->rules[k].ebpf_layer = true;
+}
+
 static enum plan_mode resolve_mode(enum plan_mode m, const struct detect_result *dr)
 {
 	if (m != PLAN_MODE_AUTO)
@@ -343,6 +370,8 @@ int plan_build(const struct policy *p, const struct detect_result *dr,
 			plan_landlock(p, dr, c, pl);
 		else if (b == PLAN_BE_LANDLOCK)
 			snprintf(pl->off[b], sizeof(pl->off[0]), "no policy: nothing to restrict");
+		else if (b == PLAN_BE_EBPF)
+			plan_ebpf(p, dr, pl);
 	}
 	return 0;
 }
@@ -352,5 +381,6 @@ void plan_free(struct plan *pl)
 	for (size_t k = 0; k < PLAN_MAX_LL_PATHS; k++)
 		free(pl->ll_path_text[k]);
 	free(pl->rules);
+	free(pl->ebpf_rules);
 	memset(pl, 0, sizeof(*pl));
 }

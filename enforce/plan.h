@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "enforce/ebpf.h"
 #include "enforce/landlock.h"
 #include "policy/policy.h"
 
@@ -45,6 +46,7 @@ struct plan_rule {
 	enum decision decision;
 	enum plan_backend backend; /* who decides it first */
 	bool kernel_layer;         /* Landlock also enforces it in the kernel */
+	bool ebpf_layer;           /* the eBPF cgroup programs also enforce it */
 	char why[160];
 };
 
@@ -63,6 +65,12 @@ struct plan {
 	char *ll_path_text[PLAN_MAX_LL_PATHS];
 	uint16_t ll_ports[PLAN_MAX_LL_PORTS];
 	char ll_fs_why[160], ll_net_why[160]; /* why writes / connect are not restricted */
+	/* eBPF cgroup connect/sendmsg: the network_rules as a kernel rule table */
+	bool ebpf;
+	struct ebpf_rule *ebpf_rules;
+	size_t ebpf_nrules;
+	__u32 ebpf_default;
+	char ebpf_cgroup_parent[4096];
 	/* classes the prefilter still traces */
 	bool trace_execve, trace_file, trace_network, trace_signal;
 	struct plan_rule *rules;

@@ -26,9 +26,14 @@ static void write_backends(FILE *f, const struct plan *pl)
 			fprintf(f, "; connect not restricted (%s)", pl->ll_net_why);
 		fprintf(f, "\n");
 	}
-	for (int b = PLAN_BE_EBPF; b <= PLAN_BE_FUSE; b++)
-		fprintf(f, "  %-16s -  %s\n", plan_backend_name((enum plan_backend)b),
-			pl->off[b][0] ? pl->off[b] : "not requested by this mode");
+	if (pl->ebpf)
+		fprintf(f, "  %-16s ✓  cgroup connect4/6 + sendmsg4/6: %zu network rule(s), default %s\n",
+			"ebpf", pl->ebpf_nrules, pl->ebpf_default == EBPF_DENY ? "deny" : "allow");
+	else
+		fprintf(f, "  %-16s -  %s\n", "ebpf",
+			pl->off[PLAN_BE_EBPF][0] ? pl->off[PLAN_BE_EBPF] : "not requested by this mode");
+	fprintf(f, "  %-16s -  %s\n", "fuse",
+		pl->off[PLAN_BE_FUSE][0] ? pl->off[PLAN_BE_FUSE] : "not requested by this mode");
 }
 
 static void write_landlock_paths(FILE *f, const struct plan *pl)
@@ -59,7 +64,8 @@ void plan_write(FILE *f, const struct plan *pl)
 		const char *d = decision_name(r->decision);
 
 		fprintf(f, "  %-18s %-28s %-12s %-16s %s\n", r->section, r->name[0] ? r->name : "-",
-			d ? d : "?", plan_backend_name(r->backend), r->kernel_layer ? "landlock" : "-");
+			d ? d : "?", plan_backend_name(r->backend),
+			r->kernel_layer ? "landlock" : r->ebpf_layer ? "ebpf" : "-");
 	}
 	write_landlock_paths(f, pl);
 }
