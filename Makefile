@@ -8,7 +8,7 @@ CMAKE_FLAGS ?=
 DEB_PACKAGES := build-essential cmake pkg-config clang llvm libclang-rt-14-dev \
 	libseccomp-dev libyaml-dev libcjson-dev libsodium-dev libpcre2-dev libsqlite3-dev \
 	libmicrohttpd-dev libcurl4-openssl-dev libc-ares-dev libunwind-dev libelf-dev \
-	libcmocka-dev libfuse3-dev fuse3 libbpf-dev bpftool strace python3.11 \
+	libcmocka-dev libssl-dev libfuse3-dev fuse3 libbpf-dev bpftool strace python3.11 \
 	libpython3.11-testsuite jq curl git openssl iproute2 dnsutils
 
 .PHONY: all deps build demo test test-asan bench fuzz format clean

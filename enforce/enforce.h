@@ -60,6 +60,10 @@ void enforce_free(struct enforce *e);
  * /etc/resolv.conf. Only with a policy. 0 or -errno. */
 int enforce_net_start(struct enforce *e, int port, const char *const *upstreams);
 void enforce_net_stop(struct enforce *e);
+/* With connect_redirects tls.mode rewrite_sni (TLS proxy running): replaces
+ * *envp (NULL = environ, else freed with policy_env_free) by a copy that
+ * trusts the session CA (SSL_CERT_FILE ... docs/network.md). 0 or -ENOMEM. */
+int enforce_net_env(struct enforce *e, char ***envp);
 /* The domain the proxy resolved to ip, or NULL. Thread-safe. */
 const char *enforce_net_domain(struct enforce *e, const char *ip, char *out, size_t cap);
 const struct policy *enforce_policy(const struct enforce *e);
