@@ -4,12 +4,16 @@
 #include "client.h"
 #include "config/config.h"
 #include "log.h"
+#include "server/ws.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdio.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -300,4 +304,136 @@ int client_ensure_server(const struct cli_globals *g)
 		  "the data directory, server.log)",
 		  addr);
 	return -ETIMEDOUT;
+}
+
+/* host and port of an http:// server URL; prefix receives any path part. */
+static int split_url(const char *url, char *host, size_t hl, char *port, size_t pl, char *prefix,
+		     size_t xl)
+{
+	const char *p = url, *end, *colon;
+
+	if (strncmp(p, "http://", 7) != 0)
+		return -EPROTONOSUPPORT;
+	p += 7;
+	end = p + strcspn(p, "/");
+	if (*p == '[') {
+		const char *rb = memchr(p, ']', (size_t)(end - p));
+
+		if (!rb)
+			return -EINVAL;
+		snprintf(host, hl, "%.*s", (int)(rb - p - 1), p + 1);
+		colon = rb[1] == ':' ? rb + 1 : NULL;
+	} else {
+		colon = memchr(p, ':', (size_t)(end - p));
+		snprintf(host, hl, "%.*s", (int)((colon ? colon : end) - p), p);
+	}
+	snprintf(port, pl, "%.*s", colon ? (int)(end - colon - 1) : 2, colon ? colon + 1 : "80");
+	snprintf(prefix, xl, "%s", strcmp(end, "/") == 0 ? "" : end);
+	return host[0] && port[0] ? 0 : -EINVAL;
+}
+
+static int tcp_connect(const char *host, const char *port)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *a;
+	int fd = -1;
+
+	if (getaddrinfo(host, port, &hints, &ai) != 0)
+		return -EHOSTUNREACH;
+	for (a = ai; a && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) < 0)
+			fd = safe_close(fd);
+	}
+	freeaddrinfo(ai);
+	return fd >= 0 ? fd : -ECONNREFUSED;
+}
+
+/* Reads the response head (up to 16 KiB); returns its length, extra bytes stay in buf. */
+static ssize_t read_head(int fd, char *buf, size_t cap, size_t *got)
+{
+	char *end;
+
+	*got = 0;
+	while (*got < cap - 1) {
+		ssize_t n = recv(fd, buf + *got, cap - 1 - *got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -ECONNRESET;
+		*got += (size_t)n;
+		buf[*got] = '\0';
+		if ((end = strstr(buf, "\r\n\r\n")))
+			return end + 4 - buf;
+	}
+	return -E2BIG;
+}
+
+static const char *head_value(const char *head, const char *name, char *out, size_t len)
+{
+	size_t n = strlen(name);
+
+	for (const char *l = strstr(head, "\r\n"); l && l[2]; l = strstr(l + 2, "\r\n"))
+		if (strncasecmp(l + 2, name, n) == 0 && l[2 + n] == ':') {
+			const char *v = l + 3 + n;
+
+			v += strspn(v, " \t");
+			snprintf(out, len, "%.*s", (int)strcspn(v, "\r"), v);
+			return out;
+		}
+	return NULL;
+}
+
+static int handshake(const struct cli_globals *g, int fd, const char *host, const char *port,
+		     const char *path, struct ws_reader *rd)
+{
+	char key[25], want[29], got[64], req[8192], head[16384];
+	size_t n;
+	ssize_t hl;
+	int len;
+
+	ws_new_key(key);
+	ws_accept_key(key, want);
+	len = snprintf(req, sizeof(req),
+		       "GET %s HTTP/1.1\r\nHost: %s:%s\r\nUpgrade: websocket\r\n"
+		       "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+		       "Sec-WebSocket-Version: 13\r\n%s%s%s\r\n",
+		       path, host, port, key, g->api_key && *g->api_key ? "X-API-Key: " : "",
+		       g->api_key && *g->api_key ? g->api_key : "",
+		       g->api_key && *g->api_key ? "\r\n" : "");
+	if (len >= (int)sizeof(req) || send(fd, req, (size_t)len, MSG_NOSIGNAL) != len)
+		return log_error("cannot send the terminal request to %s", g->server), -EIO;
+	hl = read_head(fd, head, sizeof(head), &n);
+	if (hl < 0)
+		return log_error("no answer from %s to the terminal request", g->server), -EIO;
+	if (strncmp(head, "HTTP/1.1 101", 12) != 0) {
+		struct client_resp resp = { .body = head + hl, .len = n - (size_t)hl };
+
+		log_error("the server refused the terminal: %.*s: %s", (int)strcspn(head, "\r"),
+			  head, client_error_text(&resp));
+		return -EIO;
+	}
+	if (!head_value(head, "Sec-WebSocket-Accept", got, sizeof(got)) || strcmp(got, want) != 0)
+		return log_error("the server's WebSocket handshake is invalid"), -EPROTO;
+	return n > (size_t)hl ? ws_reader_feed(rd, head + hl, n - (size_t)hl) : 0;
+}
+
+int client_ws_open(const struct cli_globals *g, const char *path, struct ws_reader *rd)
+{
+	char host[256], port[16], prefix[1024], full[4096];
+	int fd, r = split_url(g->server, host, sizeof(host), port, sizeof(port), prefix,
+			      sizeof(prefix));
+
+	if (r < 0)
+		return log_error("--pty needs an http:// server URL (got %s)", g->server), r;
+	fd = tcp_connect(host, port);
+	if (fd < 0)
+		return log_error("cannot reach the agentsh server at %s", g->server), fd;
+	snprintf(full, sizeof(full), "%s%s", prefix, path);
+	r = handshake(g, fd, host, port, full, rd);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
 }

@@ -31,6 +31,11 @@ int client_sse(const struct cli_globals *g, const char *path, const char *body,
  * server URL is local and AGENTSH_NO_AUTO is not 1. Returns 0 or -errno (logged). */
 int client_ensure_server(const struct cli_globals *g);
 
+/* WebSocket to g->server + path (http:// URLs): the connected socket, or -errno (logged,
+ * with the server's error for a refused upgrade). Bytes past the handshake go into rd. */
+struct ws_reader;
+int client_ws_open(const struct cli_globals *g, const char *path, struct ws_reader *rd);
+
 /* The "error" text of an error answer, or a generic message. Static buffer. */
 const char *client_error_text(const struct client_resp *resp);
 

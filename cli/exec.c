@@ -3,10 +3,16 @@
 #include "cli.h"
 #include "client.h"
 #include "log.h"
+#include "server/ws.h"
 
 #include <cjson/cJSON.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <termios.h>
 
 struct exec_opts {
 	const char *sid, *timeout, *json, *argv0, *output, *events, *root;
@@ -83,10 +89,6 @@ static int defaults(struct exec_opts *o)
 		o->events = getenv("AGENTSH_EVENTS");
 	if (!o->events || !*o->events)
 		o->events = strcmp(o->output, "json") == 0 ? "summary" : "none";
-	if (o->pty) {
-		log_warn("--pty is not available over HTTP in this build; streaming instead");
-		o->stream = true;
-	}
 	if (o->root)
 		log_warn("--root is ignored by the server transport");
 	if (o->ncmd == 0 && !o->json)
@@ -172,6 +174,20 @@ static const char *jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
+static void print_blocked(const struct exec_opts *o, const cJSON *gd)
+{
+	if (strcmp(o->output, "shell") == 0 &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(gd, "blocked")))
+		fprintf(stderr, "agentsh: blocked: %s%s%s%s\n", jstr(gd, "reason"),
+			*jstr(gd, "policy_rule") ? " (rule " : "", jstr(gd, "policy_rule"),
+			*jstr(gd, "policy_rule") ? ")" : "");
+}
+
+static int exit_status(const cJSON *code)
+{
+	return code->valueint < 0 ? 1 : code->valueint > 255 ? 255 : code->valueint;
+}
+
 /* Prints the exec JSON (json mode) or its output and a blocked line (shell mode);
  * returns the command's exit code. */
 static int report(const struct exec_opts *o, const cJSON *resp, bool output_done)
@@ -196,12 +212,8 @@ static int report(const struct exec_opts *o, const cJSON *resp, bool output_done
 		fflush(stdout);
 		fputs(jstr(res, "stderr"), stderr);
 	}
-	if (strcmp(o->output, "shell") == 0 &&
-	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(gd, "blocked")))
-		fprintf(stderr, "agentsh: blocked: %s%s%s%s\n", jstr(gd, "reason"),
-			*jstr(gd, "policy_rule") ? " (rule " : "", jstr(gd, "policy_rule"),
-			*jstr(gd, "policy_rule") ? ")" : "");
-	return code->valueint < 0 ? 1 : code->valueint > 255 ? 255 : code->valueint;
+	print_blocked(o, gd);
+	return exit_status(code);
 }
 
 struct stream_ctx {
@@ -229,6 +241,190 @@ static int on_sse(const char *event, const char *data, void *ctx)
 	return 0;
 }
 
+/* --pty: the command on a terminal over GET /pty (a WebSocket). */
+struct pty_client {
+	const struct exec_opts *o;
+	int sock, exit_code;
+	struct ws_reader rd;
+	bool stdin_open, tty, closed, got_exit;
+	struct termios saved;
+};
+
+static volatile sig_atomic_t winch;
+
+static void on_winch(int sig)
+{
+	winch = 1;
+}
+
+static void term_size(struct winsize *ws)
+{
+	const char *l = getenv("LINES"), *c = getenv("COLUMNS");
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, ws) == 0 && ws->ws_row && ws->ws_col)
+		return;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, ws) == 0 && ws->ws_row && ws->ws_col)
+		return;
+	ws->ws_row = l && atoi(l) > 0 ? (unsigned short)atoi(l) : 24;
+	ws->ws_col = c && atoi(c) > 0 ? (unsigned short)atoi(c) : 80;
+}
+
+static int send_json(struct pty_client *pc, cJSON *j)
+{
+	char *text = cJSON_PrintUnformatted(j);
+	int r = text ? ws_send(pc->sock, WS_TEXT, text, strlen(text), true, 5000) : -ENOMEM;
+
+	cJSON_Delete(j);
+	free(text);
+	return r;
+}
+
+static int send_start(struct pty_client *pc, const cJSON *req)
+{
+	cJSON *j = cJSON_Duplicate(req, 1);
+	struct winsize ws = { 0 };
+
+	term_size(&ws);
+	cJSON_AddStringToObject(j, "type", "start");
+	cJSON_AddNumberToObject(j, "rows", ws.ws_row);
+	cJSON_AddNumberToObject(j, "cols", ws.ws_col);
+	return send_json(pc, j);
+}
+
+static void send_resize(struct pty_client *pc)
+{
+	cJSON *j = cJSON_CreateObject();
+	struct winsize ws = { 0 };
+
+	winch = 0;
+	term_size(&ws);
+	cJSON_AddStringToObject(j, "type", "resize");
+	cJSON_AddNumberToObject(j, "rows", ws.ws_row);
+	cJSON_AddNumberToObject(j, "cols", ws.ws_col);
+	send_json(pc, j);
+}
+
+static void on_text(struct pty_client *pc, const char *text)
+{
+	cJSON *j = cJSON_Parse(text);
+	const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "type"));
+
+	if (type && strcmp(type, "exit") == 0 &&
+	    cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "exit_code"))) {
+		if (strcmp(pc->o->output, "json") == 0) {
+			char *t = cJSON_PrintUnformatted(j);
+
+			printf("%s\n", t ? t : "{}");
+			fflush(stdout);
+			free(t);
+		}
+		print_blocked(pc->o, cJSON_GetObjectItemCaseSensitive(j, "guidance"));
+		pc->exit_code = exit_status(cJSON_GetObjectItemCaseSensitive(j, "exit_code"));
+		pc->got_exit = true;
+	} else if (type && strcmp(type, "error") == 0) {
+		fprintf(stderr, "agentsh: %s\r\n", jstr(j, "message"));
+	}
+	cJSON_Delete(j);
+}
+
+/* Socket input: 0 to go on, <0 when the connection is over. */
+static int from_server(struct pty_client *pc)
+{
+	char buf[65536];
+	ssize_t n = recv(pc->sock, buf, sizeof(buf), 0);
+	struct ws_message m;
+	uint16_t code;
+	int k;
+
+	if (n < 0 && errno == EINTR)
+		return 0;
+	if (n <= 0 || ws_reader_feed(&pc->rd, buf, (size_t)n) < 0)
+		return -ECONNRESET;
+	while ((k = ws_reader_next(&pc->rd, &m, &code)) > 0) {
+		if (m.opcode == WS_BINARY && write(STDOUT_FILENO, m.payload, m.len) < 0)
+			k = -EIO;
+		else if (m.opcode == WS_TEXT)
+			on_text(pc, (const char *)m.payload);
+		else if (m.opcode == WS_PING)
+			ws_send(pc->sock, WS_PONG, m.payload, m.len, true, 1000);
+		else if (m.opcode == WS_CLOSE)
+			pc->closed = true;
+		free(m.payload);
+		if (pc->closed) {
+			ws_send_close(pc->sock, WS_CLOSE_NORMAL, "", true);
+			return -ECONNRESET;
+		}
+	}
+	if (k < 0)
+		ws_send_close(pc->sock, code, "protocol error", true);
+	return k < 0 ? k : 0;
+}
+
+/* Keyboard or piped input. At EOF of a non-terminal stdin the remote terminal gets ^D. */
+static void from_stdin(struct pty_client *pc)
+{
+	char buf[16384];
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+	if (n < 0 && errno == EINTR)
+		return;
+	if (n <= 0) {
+		pc->stdin_open = false;
+		if (!pc->tty)
+			ws_send(pc->sock, WS_BINARY, "\x04", 1, true, 5000);
+		return;
+	}
+	ws_send(pc->sock, WS_BINARY, buf, (size_t)n, true, 5000);
+}
+
+static void pty_loop(struct pty_client *pc)
+{
+	for (;;) {
+		struct pollfd p[2] = { { .fd = pc->sock, .events = POLLIN },
+				       { .fd = pc->stdin_open ? STDIN_FILENO : -1, .events = POLLIN } };
+
+		if (winch)
+			send_resize(pc);
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents && from_server(pc) < 0)
+			break;
+		if (p[1].revents)
+			from_stdin(pc);
+	}
+}
+
+static int run_pty(const struct cli_globals *g, const struct exec_opts *o, const char *sid,
+		   const cJSON *req)
+{
+	struct pty_client pc = { .o = o, .exit_code = 125, .stdin_open = true };
+	struct sigaction sa = { .sa_handler = on_winch };
+	char path[512];
+
+	snprintf(path, sizeof(path), "/api/v1/sessions/%s/pty", sid);
+	pc.sock = client_ws_open(g, path, &pc.rd);
+	if (pc.sock < 0)
+		return 125;
+	pc.tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &pc.saved) == 0;
+	if (send_start(&pc, req) == 0) {
+		if (pc.tty) {
+			struct termios raw = pc.saved;
+
+			cfmakeraw(&raw);
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
+			sigaction(SIGWINCH, &sa, NULL);
+		}
+		pty_loop(&pc);
+		if (pc.tty)
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &pc.saved);
+	}
+	close(pc.sock);
+	ws_reader_free(&pc.rd);
+	if (!pc.got_exit)
+		log_error("the terminal connection ended before the command's exit status");
+	return pc.exit_code;
+}
+
 static int run(const struct cli_globals *g, const struct exec_opts *o, const char *sid,
 	       cJSON *req)
 {
@@ -238,6 +434,8 @@ static int run(const struct cli_globals *g, const struct exec_opts *o, const cha
 	cJSON *j;
 	int code, r;
 
+	if (o->pty)
+		return run_pty(g, o, sid, req);
 	snprintf(path, sizeof(path), "/api/v1/sessions/%s/exec%s", sid, o->stream ? "/stream" : "");
 	if (o->stream) {
 		struct stream_ctx sc = { .o = o, .exit_code = 125 };

@@ -232,6 +232,7 @@ const struct route api_routes[] = {
 	{ "POST", "/api/v1/sessions/{id}/kill/{cmd}", kill_cmd, false },
 	{ "GET", "/api/v1/sessions/{id}/output/{cmd}", output, false },
 	{ "GET", "/api/v1/sessions/{id}/events", api_session_events, false },
+	{ "GET", "/api/v1/sessions/{id}/pty", api_session_pty, false },
 	{ "GET", "/api/v1/sessions/{id}/history", history, false },
 	{ "GET", "/api/v1/events/search", search, false },
 	{ "GET", "/api/v1/approvals", approvals_list, false },

@@ -9,9 +9,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -188,7 +190,7 @@ int exec_build_argv(struct exec_run *run, const struct session *s, const cJSON *
 	return a->n >= ARRAY_SIZE(a->v) - 1 ? -E2BIG : 0;
 }
 
-static void child_exec(const struct argv_b *a, char **envp, const char *cwd, int fds[4])
+static void child_exec(const struct argv_b *a, char **envp, const char *cwd, int fds[4], bool tty)
 {
 	sigset_t all;
 	int ev = fcntl(fds[3], F_DUPFD_CLOEXEC, 10);
@@ -196,7 +198,10 @@ static void child_exec(const struct argv_b *a, char **envp, const char *cwd, int
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	setpgid(0, 0);
+	if (!tty)
+		setpgid(0, 0);
+	else if (setsid() < 0 || ioctl(fds[0], TIOCSCTTY, 0) < 0)
+		_exit(125);
 	if (ev < 0 || dup2(fds[0], 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[2], 2) < 0 ||
 	    dup2(ev, 3) < 0)
 		_exit(125);
@@ -226,7 +231,7 @@ int exec_spawn(struct exec_run *run, const struct argv_b *a, char **envp, const 
 	if (r == 0) {
 		run->pid = fork();
 		if (run->pid == 0)
-			child_exec(a, envp, cwd, (int[4]){ in[0], out[1], err[1], ev[1] });
+			child_exec(a, envp, cwd, (int[4]){ in[0], out[1], err[1], ev[1] }, false);
 		if (run->pid < 0)
 			r = -errno;
 	}
@@ -241,6 +246,37 @@ int exec_spawn(struct exec_run *run, const struct argv_b *a, char **envp, const 
 	fcntl(run->in_fd, F_SETFL, O_NONBLOCK);
 	fcntl(run->out_fd, F_SETFL, O_NONBLOCK);
 	fcntl(run->err_fd, F_SETFL, O_NONBLOCK);
+	fcntl(run->ev_fd, F_SETFL, O_NONBLOCK);
+	run->pidfd = (int)syscall(SYS_pidfd_open, run->pid, 0);
+	return 0;
+}
+
+int exec_spawn_pty(struct exec_run *run, const struct argv_b *a, char **envp, const char *cwd,
+		   const struct winsize *ws)
+{
+	int master = -1, slave = -1, ev[2] = { -1, -1 };
+	int r = 0;
+
+	if (openpty(&master, &slave, NULL, NULL, ws) < 0 || pipe2(ev, O_CLOEXEC) < 0)
+		r = -errno;
+	if (r == 0) {
+		fcntl(master, F_SETFD, FD_CLOEXEC);
+		fcntl(slave, F_SETFD, FD_CLOEXEC);
+		run->pid = fork();
+		if (run->pid == 0)
+			child_exec(a, envp, cwd, (int[4]){ slave, slave, slave, ev[1] }, true);
+		if (run->pid < 0)
+			r = -errno;
+	}
+	safe_close(slave), safe_close(ev[1]);
+	if (r == 0)
+		run->pty_fd = fcntl(master, F_DUPFD_CLOEXEC, 3);
+	if (r < 0 || run->pty_fd < 0) {
+		safe_close(master), safe_close(ev[0]);
+		return r < 0 ? r : -EMFILE;
+	}
+	run->out_fd = master, run->ev_fd = ev[0];
+	fcntl(run->out_fd, F_SETFL, O_NONBLOCK);
 	fcntl(run->ev_fd, F_SETFL, O_NONBLOCK);
 	run->pidfd = (int)syscall(SYS_pidfd_open, run->pid, 0);
 	return 0;

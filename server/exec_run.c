@@ -5,6 +5,7 @@
 #include "log.h"
 
 #include <cjson/cJSON.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -154,6 +155,7 @@ static void run_init(struct exec_run *run, struct server *srv, const struct sess
 	run->srv = srv;
 	run->sink = sink;
 	run->pid = -1;
+	run->pty_fd = -1;
 	run->pidfd = run->out_fd = run->err_fd = run->ev_fd = run->in_fd = -1;
 	run->appr_listen = run->appr_fd = -1;
 	run->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -170,7 +172,7 @@ static void run_release(struct exec_run *run)
 	approvals_drop_run(run->srv, run);
 	safe_close(run->pidfd), safe_close(run->wake_fd), safe_close(run->out_fd);
 	safe_close(run->err_fd), safe_close(run->ev_fd), safe_close(run->in_fd);
-	safe_close(run->appr_listen), safe_close(run->appr_fd);
+	safe_close(run->appr_listen), safe_close(run->appr_fd), safe_close(run->pty_fd);
 	if (run->appr_path[0])
 		unlink(run->appr_path);
 	free(run->out.p), free(run->err.p), free(run->evl.p), free(run->apl.p);
@@ -231,8 +233,25 @@ static cJSON *finish(struct server *srv, struct exec_run *run, const cJSON *req,
 	return exec_json_build(&o, http);
 }
 
+static int spawn(struct exec_run *run, const struct argv_b *a, char **envp, const char *wd,
+		 const struct exec_pty *pty)
+{
+	int fd, r;
+
+	if (!pty)
+		return exec_spawn(run, a, envp, wd);
+	r = exec_spawn_pty(run, a, envp, wd, &pty->size);
+	if (r < 0)
+		return r;
+	fd = fcntl(run->pty_fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return 0; /* the command runs without input */
+	pty->started(pty->ctx, run->command_id, run->pid, fd);
+	return 0;
+}
+
 static int run_command(struct server *srv, struct session *s, struct exec_run *run,
-		       const cJSON *req, const char *wd, cJSON **resp)
+		       const cJSON *req, const char *wd, const struct exec_pty *pty, cJSON **resp)
 {
 	struct argv_b a = { .n = 0 };
 	char nums[2][24];
@@ -250,7 +269,7 @@ static int run_command(struct server *srv, struct session *s, struct exec_run *r
 	}
 	emit_lifecycle(srv, run, req, "command_started", 0, 0);
 	envp = env_build(srv, s, cJSON_GetObjectItemCaseSensitive(req, "env"), run->command_id);
-	r = exec_spawn(run, &a, envp, wd);
+	r = spawn(run, &a, envp, wd, pty);
 	env_free(envp);
 	if (r < 0) {
 		*resp = error_json("E_COMMAND_FAILED", "cannot start the tracer");
@@ -265,8 +284,8 @@ static int run_command(struct server *srv, struct session *s, struct exec_run *r
 	return http;
 }
 
-int exec_run(struct server *srv, struct session *s, const cJSON *req, const struct exec_sink *sink,
-	     cJSON **resp)
+static int run_any(struct server *srv, struct session *s, const cJSON *req,
+		   const struct exec_sink *sink, const struct exec_pty *pty, cJSON **resp)
 {
 	struct exec_run *run = calloc(1, sizeof(*run));
 	char wd[PATH_MAX];
@@ -279,13 +298,27 @@ int exec_run(struct server *srv, struct session *s, const cJSON *req, const stru
 		run_release(run);
 		return 400;
 	}
+	if (pty && !cJSON_GetObjectItemCaseSensitive(req, "timeout"))
+		run->deadline_ms = 0; /* an interactive terminal has no default time limit */
 	if (run->deadline_ms > 0)
 		run->deadline_ms += srv_now_ms();
 	run_register(srv, s, run);
-	http = run_command(srv, s, run, req, wd, resp);
+	http = run_command(srv, s, run, req, wd, pty, resp);
 	run_unregister(srv, s, run);
 	run_release(run);
 	return http;
+}
+
+int exec_run(struct server *srv, struct session *s, const cJSON *req, const struct exec_sink *sink,
+	     cJSON **resp)
+{
+	return run_any(srv, s, req, sink, NULL, resp);
+}
+
+int exec_run_pty(struct server *srv, struct session *s, const cJSON *req,
+		 const struct exec_sink *sink, const struct exec_pty *pty, cJSON **resp)
+{
+	return run_any(srv, s, req, sink, pty, resp);
 }
 
 int exec_kill(struct server *srv, const char *session_id, const char *command_id)

@@ -4,6 +4,7 @@
 
 #include "internal.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <cjson/cJSON.h>
@@ -27,6 +28,7 @@ struct exec_run {
 	struct server *srv;
 	char command_id[SRV_ID_LEN], session_id[SRV_ID_LEN];
 	pid_t pid;
+	int pty_fd; /* --pty: the terminal's master side (a dup of out_fd) for input and resize */
 	int pidfd, wake_fd, out_fd, err_fd, ev_fd, in_fd, appr_listen, appr_fd;
 	pthread_mutex_t appr_lock;
 	char appr_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -51,6 +53,10 @@ int exec_build_argv(struct exec_run *run, const struct session *s, const struct 
 		    struct argv_b *a, char nums[2][24]);
 int exec_approver_listen(struct exec_run *run);
 int exec_spawn(struct exec_run *run, const struct argv_b *a, char **envp, const char *cwd);
+/* Same on a new pseudo-terminal of size ws: wrap (and the command) get it as stdin, stdout,
+ * stderr and controlling terminal; run->out_fd reads it, run->pty_fd writes it. */
+int exec_spawn_pty(struct exec_run *run, const struct argv_b *a, char **envp, const char *cwd,
+		   const struct winsize *ws);
 void exec_io_loop(struct exec_run *run);
 void exec_kill_tree(struct exec_run *run);
 

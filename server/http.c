@@ -271,7 +271,8 @@ static struct MHD_Daemon *start(struct server *srv, unsigned flags, struct MHD_O
 	unsigned timeout = (unsigned)(srv->cfg->server.http.read_timeout_ms / 1000);
 
 	return MHD_start_daemon(flags | MHD_USE_THREAD_PER_CONNECTION |
-					MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+					MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+					MHD_ALLOW_UPGRADE,
 				0, NULL, NULL, on_request, srv, MHD_OPTION_NOTIFY_COMPLETED,
 				on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
 				timeout ? timeout : 30, MHD_OPTION_ARRAY, opt, MHD_OPTION_END);

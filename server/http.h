@@ -42,5 +42,7 @@ struct MHD_Daemon *http_start_unix(struct server *srv, const char *path);
 /* SSE responses (sse_http.c). */
 enum MHD_Result api_exec_stream(struct hreq *r);
 enum MHD_Result api_session_events(struct hreq *r);
+/* WebSocket terminal (pty.c). */
+enum MHD_Result api_session_pty(struct hreq *r);
 
 #endif /* !AGENTSH_SERVER_HTTP_H */

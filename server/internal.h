@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -137,6 +138,16 @@ struct exec_sink {
  * or an error object). */
 int exec_run(struct server *srv, struct session *s, const struct cJSON *req,
 	     const struct exec_sink *sink, struct cJSON **resp);
+/* The same on a pseudo-terminal (GET /pty): stdin, stdout and stderr are the terminal,
+ * whose output goes to sink as "stdout". started() receives a dup of the terminal's master
+ * side (the callee closes it) once the command runs. */
+struct exec_pty {
+	struct winsize size;
+	void (*started)(void *ctx, const char *command_id, pid_t pid, int master_fd);
+	void *ctx;
+};
+int exec_run_pty(struct server *srv, struct session *s, const struct cJSON *req,
+		 const struct exec_sink *sink, const struct exec_pty *pty, struct cJSON **resp);
 int exec_kill(struct server *srv, const char *session_id, const char *command_id);
 /* Approver side: writes one answer line to the run's wrap. */
 int exec_answer_approval(struct exec_run *run, const char *line);

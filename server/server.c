@@ -174,10 +174,13 @@ static void teardown(struct server *srv, struct MHD_Daemon *d, struct MHD_Daemon
 int server_run(const struct config *cfg, const char *config_path, const char *self_exe)
 {
 	struct server srv = { .cfg = cfg, .config_path = config_path, .self_exe = self_exe };
+	_cleanup_free_ char *abs_config = config_path ? realpath(config_path, NULL) : NULL;
 	struct MHD_Daemon *d = NULL, *u = NULL;
 	sigset_t set;
 	int r;
 
+	if (abs_config)
+		srv.config_path = abs_config; /* wrap runs in the command's directory */
 	std_fds_open();
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
