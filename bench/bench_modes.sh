@@ -7,7 +7,7 @@
 set -u
 agentsh=${1:-${AGENTSH:-$(dirname "$0")/../build/agentsh}}
 runs=${BENCH_RUNS:-3}
-modes=${BENCH_MODES:-"ptrace prefilter notify landlock full"}
+modes=${BENCH_MODES:-"ptrace prefilter notify landlock ebpf fuse full"}
 work=$(mktemp -d /tmp/agentsh-bench-modes-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 "$agentsh" wrap --mode prefilter -- true 2>/dev/null || {

@@ -3,7 +3,7 @@
 # --mode must end as it does under ptrace+prefilter (blocked with a deny event, or
 # skipped natively). A mode the machine lacks is skipped with the reason printed.
 # Env: AGENTSH, PROGS (ESCDIR defaults to PROGS/../escapes), AGENTSH_SRC.
-# CONFORMANCE_MODES (default: notify landlock full), CONFORMANCE_ESCAPES (name filter regex).
+# CONFORMANCE_MODES (default: notify landlock ebpf fuse full), CONFORMANCE_ESCAPES (name filter regex).
 set -u
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
@@ -13,7 +13,7 @@ escdir=${ESCDIR:-${PROGS:-.}/../escapes}
 [[ -x $escdir/escape_listener ]] || skip "escape programs not built in $escdir"
 "$AGENTSH" wrap --mode prefilter -- true 2>/dev/null ||
 	skip "agentsh wrap does not accept --mode (cli/wrap.c must call wrap_mode_take and wrap_mode_tracer_new)"
-modes=${CONFORMANCE_MODES:-"notify landlock full"}
+modes=${CONFORMANCE_MODES:-"notify landlock ebpf fuse full"}
 filter=${CONFORMANCE_ESCAPES:-.}
 work=$(mktemp -d /tmp/agentsh-confesc-XXXXXX)
 trap 'rm -rf "$work"' EXIT
