@@ -347,8 +347,10 @@ static int wrap_or_attach(int argc, char **argv, bool attach)
 		return WRAP_EXIT_ERROR;
 	if (wrap_parse(argc, argv, &a) < 0)
 		return WRAP_EXIT_ERROR;
-	config_defaults(&cfg);
-	if (a.config && config_load(a.config, &cfg, err) < 0) {
+	/* config_load starts from the defaults itself. */
+	if (!a.config)
+		config_defaults(&cfg);
+	else if (config_load(a.config, &cfg, err) < 0) {
 		fprintf(stderr, "agentsh: %s\n", err);
 		config_free(&cfg);
 		return WRAP_EXIT_ERROR;

@@ -121,7 +121,8 @@ struct identity_index *identity_build(const struct policy *p, const struct polic
 		return ix;
 	ix->p = p;
 	policy_for_each_protected_pattern(p, vars, scan_pattern, ix);
-	qsort(ix->v, ix->n, sizeof(*ix->v), cmp_identity);
+	if (ix->n)
+		qsort(ix->v, ix->n, sizeof(*ix->v), cmp_identity);
 	return ix;
 }
 
