@@ -99,6 +99,7 @@ char **env_build(struct server *srv, const struct session *s, const cJSON *req_e
 	put_kv(&env, "AGENTSH_SESSION_ID", s->id);
 	put_kv(&env, "AGENTSH_COMMAND_ID", command_id);
 	put_kv(&env, "AGENTSH_WORKSPACE", s->workspace);
+	put_kv(&env, "AGENTSH_IN_SESSION", "1"); /* the shell shim's recursion guard */
 	if (!env.v)
 		strv_push(&env, "AGENTSH_EMPTY=1");
 	return env.v;

@@ -74,6 +74,21 @@ static void lines_feed(struct exec_run *run, struct linebuf *lb, const char *s, 
 	}
 }
 
+/* audit.log_allowed / log_denied / log_approved of the policy, for the stored events. */
+static bool should_log(const struct exec_run *run, const cJSON *ev)
+{
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(ev, "policy");
+	const char *d = jstr(p, "decision"), *eff = jstr(p, "effective_decision");
+
+	if (!run->audit_filter || !eff)
+		return true;
+	if (strcmp(eff, "deny") == 0)
+		return run->log_denied;
+	if (d && strcmp(d, "approve") == 0)
+		return run->log_approved;
+	return run->log_allowed;
+}
+
 static void on_event_line(struct exec_run *run, char *line)
 {
 	cJSON *ev = cJSON_Parse(line);
@@ -87,7 +102,8 @@ static void on_event_line(struct exec_run *run, char *line)
 		cJSON_AddStringToObject(ev, "session_id", run->session_id);
 	if (!cJSON_GetObjectItemCaseSensitive(ev, "command_id"))
 		cJSON_AddStringToObject(ev, "command_id", run->command_id);
-	events_emit(run->srv, ev);
+	if (should_log(run, ev))
+		events_emit(run->srv, ev);
 	if (cJSON_GetArraySize(run->events) < EVENTS_KEPT)
 		cJSON_AddItemToArray(run->events, ev);
 	else

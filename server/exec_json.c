@@ -21,6 +21,8 @@ static const struct {
 } suggestions[] = {
 	{ "ptrace_execve", "this command is not allowed by the session policy; use an allowed "
 			   "command or ask for the policy to be changed" },
+	{ "command_policy", "this command is not allowed by the session policy; use an allowed "
+			    "command or ask for the policy to be changed" },
 	{ "ptrace_file", "keep file access inside the workspace, or ask for the path to be "
 			 "allowed by the policy" },
 	{ "ptrace_network", "use an allowed destination, or ask for the host to be added to "
@@ -59,7 +61,8 @@ static bool is_direct_exec_deny(const cJSON *ev)
 	const cJSON *depth = cJSON_GetObjectItemCaseSensitive(ev, "depth");
 	const char *t = jstr(ev, "type");
 
-	return t && strcmp(t, "ptrace_execve") == 0 && is_blocked(ev) &&
+	return t && (strcmp(t, "ptrace_execve") == 0 || strcmp(t, "command_policy") == 0) &&
+	       is_blocked(ev) &&
 	       (!cJSON_IsNumber(depth) || depth->valuedouble == 0);
 }
 
@@ -202,7 +205,9 @@ static cJSON *guidance_build(const struct exec_outcome *o, const cJSON *blocked)
 	cJSON *g = cJSON_CreateObject();
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(blocked, "policy");
 	const char *t = jstr(blocked, "type");
-	const char *op = t && strcmp(t, "ptrace_execve") == 0 ? "exec" : jstr(blocked, "operation");
+	const char *op = t && (strcmp(t, "ptrace_execve") == 0 || strcmp(t, "command_policy") == 0)
+				 ? "exec"
+				 : jstr(blocked, "operation");
 	char reason[1024] = "";
 
 	if (blocked)

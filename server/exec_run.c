@@ -3,6 +3,8 @@
 #include "config/config.h"
 #include "exec_run.h"
 #include "log.h"
+#include "policy/policy.h"
+#include "srv_policy.h"
 
 #include <cjson/cJSON.h>
 #include <fcntl.h>
@@ -100,6 +102,18 @@ static int validate(struct server *srv, const struct session *s, const cJSON *re
 	return msg ? -EINVAL : 0;
 }
 
+#define AUDIT_OUTPUT_CAP 65536
+
+/* audit.include_stdout / include_stderr: the first 64 KiB in command_finished. */
+static void add_output_field(cJSON *f, const char *name, const struct obuf *b)
+{
+	size_t n = b->len < AUDIT_OUTPUT_CAP ? b->len : AUDIT_OUTPUT_CAP;
+	char *clean = exec_json_utf8_clean(b->p ? b->p : "", b->p ? n : 0);
+
+	cJSON_AddStringToObject(f, name, clean ? clean : "");
+	free(clean);
+}
+
 static void emit_lifecycle(struct server *srv, const struct exec_run *run, const cJSON *req,
 			   const char *type, int exit_code, long long dur)
 {
@@ -117,6 +131,10 @@ static void emit_lifecycle(struct server *srv, const struct exec_run *run, const
 	if (strcmp(type, "command_finished") == 0) {
 		cJSON_AddNumberToObject(f, "exit_code", exit_code);
 		cJSON_AddNumberToObject(f, "duration_ms", (double)dur);
+		if (run->include_stdout)
+			add_output_field(f, "stdout", &run->out);
+		if (run->include_stderr)
+			add_output_field(f, "stderr", &run->err);
 	}
 	events_emit(srv, ev);
 	cJSON_Delete(ev);
@@ -284,6 +302,61 @@ static int run_command(struct server *srv, struct session *s, struct exec_run *r
 	return http;
 }
 
+static void apply_policy(struct exec_run *run, const cJSON *req, const struct policy_limits *l,
+			 const struct policy_audit *a)
+{
+	long long t = l->command_timeout_ms;
+
+	if (t > 0 && (!cJSON_GetObjectItemCaseSensitive(req, "timeout") || run->deadline_ms <= 0 ||
+		      run->deadline_ms > t))
+		run->deadline_ms = t; /* resource_limits.command_timeout bounds every command */
+	run->audit_filter = a->log_allowed || a->log_denied || a->log_approved;
+	run->log_allowed = a->log_allowed;
+	run->log_denied = a->log_denied;
+	run->log_approved = a->log_approved;
+	run->include_stdout = a->include_stdout;
+	run->include_stderr = a->include_stderr;
+}
+
+/* The submit-time check (compat.md §1): a denied command never starts. Returns 0 to go
+ * on, else the HTTP status with *resp set. */
+static int precheck(struct server *srv, struct session *s, struct exec_run *run,
+		    const cJSON *req, cJSON **resp)
+{
+	struct policy_limits lim = { 0 };
+	struct policy_audit aud = { 0 };
+	struct rusage ru = { 0 };
+	char msg[1024] = "";
+	int err = 0, http = 0;
+	cJSON *denied = srv_policy_precheck(srv, s, jstr(req, "command"),
+					    cJSON_GetObjectItemCaseSensitive(req, "args"), &lim,
+					    &aud, &err, msg, sizeof(msg));
+
+	if (err < 0) {
+		*resp = error_json("E_POLICY_INVALID", msg);
+		return err == -ENOENT ? 404 : 500;
+	}
+	apply_policy(run, req, &lim, &aud);
+	if (!denied)
+		return 0;
+	cJSON_AddStringToObject(denied, "command_id", run->command_id);
+	events_emit(srv, denied);
+	cJSON_AddItemToArray(run->events, denied);
+	pthread_mutex_lock(&srv->lock);
+	srv->m.execs++;
+	srv->m.exec_failures++;
+	s->execs++;
+	s->last_ms = srv_now_ms();
+	pthread_mutex_unlock(&srv->lock);
+	struct exec_outcome o = {
+		.command_id = run->command_id, .session_id = run->session_id, .request = req,
+		.exit_code = 126, .start_ms = srv_now_ms(), .ru = ru, .events = run->events,
+		.include_events = jstr(req, "include_events") ? jstr(req, "include_events") : "summary",
+	};
+	*resp = exec_json_build(&o, &http);
+	return http;
+}
+
 static int run_any(struct server *srv, struct session *s, const cJSON *req,
 		   const struct exec_sink *sink, const struct exec_pty *pty, cJSON **resp)
 {
@@ -300,6 +373,10 @@ static int run_any(struct server *srv, struct session *s, const cJSON *req,
 	}
 	if (pty && !cJSON_GetObjectItemCaseSensitive(req, "timeout"))
 		run->deadline_ms = 0; /* an interactive terminal has no default time limit */
+	if ((http = precheck(srv, s, run, req, resp)) != 0) {
+		run_release(run);
+		return http;
+	}
 	if (run->deadline_ms > 0)
 		run->deadline_ms += srv_now_ms();
 	run_register(srv, s, run);

@@ -41,6 +41,8 @@ struct exec_run {
 	size_t stdin_len, stdin_off;
 	long long deadline_ms;
 	bool exited, timed_out, killed, kill_req;
+	/* the policy's audit settings (only when it sets any log_* key) */
+	bool audit_filter, log_allowed, log_denied, log_approved, include_stdout, include_stderr;
 	struct exec_run *next;
 };
 

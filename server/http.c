@@ -3,6 +3,7 @@
 #include "config/config.h"
 #include "http.h"
 #include "log.h"
+#include "srv_policy.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -133,8 +134,9 @@ static enum MHD_Result dispatch(struct server *srv, struct MHD_Connection *c, co
 	bool path_found = false;
 	enum MHD_Result res;
 
-	for (size_t i = 0; i < api_nroutes; i++) {
-		const struct route *rt = &api_routes[i];
+	for (size_t i = 0; i < api_nroutes + policy_nroutes; i++) {
+		const struct route *rt = i < api_nroutes ? &api_routes[i]
+							 : &policy_routes[i - api_nroutes];
 
 		if (!route_match(rt->pattern, url, r.params, store))
 			continue;

@@ -200,7 +200,7 @@ check "unknown endpoint -> 404 JSON" test "$(status),$(body .code)" = "404,E_NOT
 
 # --- history, search, metrics, kill, destroy ---
 req GET /api/v1/sessions/s1/history
-check "history has the denied exec" test "$(body '[.events[]|select(.type=="ptrace_execve" and .policy.rule=="deny-rm")]|length>0')" = true
+check "history has the denied exec (submit-time check)" test "$(body '[.events[]|select(.type=="command_policy" and .policy.rule=="deny-rm" and .policy.effective_decision=="deny")]|length>0')" = true
 check "history ordered by time" test "$(body '[.events[].timestamp]|. == sort')" = true
 req GET "/api/v1/events/search?type=ptrace_file&decision=deny"
 check "search by type and decision" test "$(body '([.events[]|select(.type!="ptrace_file" or .policy.effective_decision!="deny")]|length),(.events|length>0)' | tr '\n' ,)" = "0,true,"
