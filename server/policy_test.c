@@ -368,6 +368,7 @@ enum MHD_Result api_policy_test(struct hreq *r)
 	const char *root = jstr(r->json, "project_root"), *bad;
 	struct policy *p = NULL;
 	struct verdict *v;
+	cJSON *j;
 	int rc;
 
 	if (!root)
@@ -379,13 +380,11 @@ enum MHD_Result api_policy_test(struct hreq *r)
 				       "%s", msg);
 	v = calloc(1, sizeof(*v));
 	bad = v ? decide(p, r->json, root, v) : "out of memory";
+	j = bad ? NULL : verdict_json(v); /* the rule name lives in the policy */
 	policy_free(p);
-	if (bad) {
-		free(v);
-		return http_send_error(r->conn, 400, "E_INVALID_REQUEST", "%s", bad);
-	}
-	cJSON *j = verdict_json(v);
 	free(v);
+	if (bad)
+		return http_send_error(r->conn, 400, "E_INVALID_REQUEST", "%s", bad);
 	return http_send_json(r->conn, 200, j);
 }
 
@@ -459,16 +458,17 @@ enum MHD_Result api_wrap_init(struct hreq *r)
 	denied = srv_policy_precheck(r->srv, s, cmd, args, NULL, NULL, &err, msg, sizeof(msg));
 	if (err < 0 || denied) {
 		const cJSON *p = cJSON_GetObjectItemCaseSensitive(denied, "policy");
+		enum MHD_Result res;
 
 		session_put(r->srv, s);
-		if (denied)
-			events_emit(r->srv, denied);
+		if (err < 0)
+			return http_send_error(r->conn, 500, "E_POLICY_INVALID", "%s", msg);
+		events_emit(r->srv, denied);
+		res = http_send_error(r->conn, 403, "E_POLICY_DENIED",
+				      "%s is denied by policy rule '%s'%s%s", cmd, jstr(p, "rule"),
+				      *jstr(p, "message") ? ": " : "", jstr(p, "message"));
 		cJSON_Delete(denied);
-		return err < 0 ? http_send_error(r->conn, 500, "E_POLICY_INVALID", "%s", msg)
-			       : http_send_error(r->conn, 403, "E_POLICY_DENIED",
-						 "%s is denied by policy rule '%s'%s%s", cmd,
-						 jstr(p, "rule"), *jstr(p, "message") ? ": " : "",
-						 jstr(p, "message"));
+		return res;
 	}
 	j = wrap_init_json(r->srv, s);
 	denied = cJSON_CreateObject();
