@@ -2,9 +2,9 @@
 #ifndef AGENTSH_BPF_NET_COMMON_H
 #define AGENTSH_BPF_NET_COMMON_H
 
-#define EBPF_MAX_RULES 64
-#define EBPF_MAX_CIDRS 16
-#define EBPF_MAX_PORTS 16
+#define EBPF_MAX_RULES 32
+#define EBPF_MAX_CIDRS 8
+#define EBPF_MAX_PORTS 8
 
 enum ebpf_verdict { EBPF_ALLOW = 0, EBPF_DENY = 1 };
 enum ebpf_op { EBPF_OP_CONNECT = 0, EBPF_OP_SENDMSG = 1 };

@@ -250,13 +250,15 @@ void ebpf_stop(struct ebpf *b)
 	if (b->rb)
 		ring_buffer__consume(b->rb);
 	ring_buffer__free(b->rb);
-	agentsh_net__destroy(b->skel);
 	if (b->procs_fd >= 0)
 		close(b->procs_fd);
 	if (b->cg_fd >= 0)
 		close(b->cg_fd);
+	/* The cgroup first: its programs go with it (detaching link by link waits for
+	 * an RCU grace period each). */
 	if (b->cg_path[0])
 		cgroup_remove(b);
+	agentsh_net__destroy(b->skel);
 	if (b->events_fd >= 0)
 		close(b->events_fd);
 	for (size_t i = 0; i < EBPF_MAX_RULES; i++)
