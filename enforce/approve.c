@@ -13,14 +13,18 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-/* "tty": questions on the controlling terminal, answered y or n in order. */
+/* "tty": questions on the controlling terminal, answered y or n in order.
+ * The terminal is opened only while a question is pending, so a session
+ * with no approvals never reads from (or reports on) the terminal. */
 static int approver_tty(struct enforce *e)
 {
-	e->approver_fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (e->approver_fd < 0)
-		return log_errno(-errno, "approver tty: cannot open /dev/tty");
 	e->approver_tty = true;
 	return 0;
+}
+
+static void tty_close(struct enforce *e)
+{
+	e->approver_fd = safe_close(e->approver_fd);
 }
 
 int enforce_approver_connect(struct enforce *e)
@@ -58,6 +62,12 @@ static void ask_tty(struct enforce *e, uint64_t id, const char *event_line, long
 	char q[1024];
 	int n;
 
+	if (e->approver_fd < 0)
+		e->approver_fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (e->approver_fd < 0) {
+		cJSON_Delete(ev);
+		return; /* unanswered: the hold times out as a deny */
+	}
 	if (ev) {
 		what = cJSON_GetStringValue(cJSON_GetObjectItem(ev, "path"));
 		if (!what)
@@ -80,12 +90,12 @@ void enforce_send_approval(struct enforce *e, uint64_t id, const char *event_lin
 	char head[96];
 	int n;
 
-	if (e->approver_fd < 0)
-		return;
 	if (e->approver_tty) {
 		ask_tty(e, id, event_line, timeout_ms);
 		return;
 	}
+	if (e->approver_fd < 0)
+		return;
 	n = snprintf(head, sizeof(head), "{\"id\":\"%llu\",\"timeout_ms\":%ld,\"event\":",
 		     (unsigned long long)id, timeout_ms);
 	/* The line is small; a blocking write keeps it whole. */
@@ -121,8 +131,10 @@ void enforce_approver_read(struct enforce *e, void (*fn)(void *ctx, uint64_t id,
 		return;
 	n = read(e->approver_fd, e->abuf + e->alen, sizeof(e->abuf) - 1 - e->alen);
 	if (n <= 0) {
-		log_warn("approver closed: pending approvals are denied");
+		if (!e->approver_tty)
+			log_warn("approver closed: pending approvals are denied");
 		e->approver_fd = safe_close(e->approver_fd);
+		e->npending = 0;
 		fn(ctx, 0, false);
 		return;
 	}
@@ -135,6 +147,8 @@ void enforce_approver_read(struct enforce *e, void (*fn)(void *ctx, uint64_t id,
 			if (e->npending) {
 				fn(ctx, e->pending[0], e->abuf[0] == 'y' || e->abuf[0] == 'Y');
 				memmove(e->pending, e->pending + 1, --e->npending * sizeof(e->pending[0]));
+				if (!e->npending)
+					tty_close(e);
 			}
 		} else {
 			handle_answer(e->abuf, fn, ctx);

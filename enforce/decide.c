@@ -368,7 +368,7 @@ void enforce_decide(struct enforce *e, const struct proc_info *pi, const struct 
 	d->err = d->action == ACT_DENY ? deny_errno(op) : 0;
 	if (d->action == ACT_ALLOW && op->kind == OP_NET && !op->err)
 		enforce_net_connect_redirect(e, op, op->domain[0] ? op->domain : NULL, d);
-	if (d->action == ACT_HOLD && e->approver_fd < 0) {
+	if (d->action == ACT_HOLD && e->approver_fd < 0 && !e->approver_tty) {
 		/* Nobody can answer: an approval that cannot be asked is a deny. */
 		d->action = ACT_DENY;
 		d->err = deny_errno(op);

@@ -181,7 +181,7 @@ static void setup_process(struct tracee *tr, void *ctx)
 	if (tr->is_thread || tr->mm)
 		return;
 	tr->mm = scratch_mm_new();
-	r = scratch_map(tr);
+	r = scratch_map(tr, false);
 	if (!r && s->t->pf)
 		r = inject_prefilter(s->t, tr);
 	if (r) {

@@ -82,3 +82,69 @@ int64_t tracer_inject_syscall(struct tracee *tr, long nr, const uint64_t args[6]
 		log_warn("cannot restore tracee %d after injection", tr->tid);
 	return ret;
 }
+
+#ifdef __x86_64__
+/*
+ * The cheaper form for a tracee at its exec stop: patch
+ * `mov eax, nr; syscall; int3` at IP and let it run to the int3, one stop
+ * instead of two single-steps. The code sets rax itself, so the return value
+ * execve stores over the registers does not matter.
+ */
+int64_t tracer_inject_syscall_trap(struct tracee *tr, long nr, const uint64_t args[6])
+{
+	const struct arch_ops *a = arch_host;
+	uint8_t code[8], patched[8] = { 0xb8, 0, 0, 0, 0, 0x0f, 0x05, 0xcc };
+	struct arch_regs saved, r;
+	uint32_t nr32 = (uint32_t)nr;
+	int64_t ret = -ETIMEDOUT;
+	uint64_t ip;
+	int err;
+
+	err = a->get_regs(tr->tid, &saved);
+	if (err)
+		return err;
+	ip = a->get_ip(&saved);
+	memcpy(patched + 1, &nr32, 4);
+	err = mem_read(tr->tid, ip, code, sizeof(code));
+	if (!err)
+		err = mem_write(tr->tid, ip, patched, sizeof(patched));
+	if (err)
+		return err;
+	r = saved;
+	for (int i = 0; i < 6; i++)
+		a->set_arg(&r, ABI_X86_64, i, args[i]);
+	err = a->set_regs(tr->tid, &r);
+	for (int i = 0; !err && i < 16; i++) {
+		int status;
+
+		if (ptrace(PTRACE_CONT, tr->tid, 0, 0) < 0 ||
+		    waitpid(tr->tid, &status, __WALL) < 0) {
+			err = -errno;
+			break;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			err = -ESRCH;
+			break;
+		}
+		if (WSTOPSIG(status) == SIGTRAP && (status >> 16) == 0 &&
+		    a->get_regs(tr->tid, &r) == 0 && a->get_ip(&r) == ip + sizeof(patched)) {
+			ret = a->get_ret(&r);
+			break;
+		}
+		/* Another signal meanwhile: keep it for after. */
+		if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP && !tr->pending_resume_sig)
+			tr->pending_resume_sig = WSTOPSIG(status);
+	}
+	if (err)
+		ret = err;
+	a->set_ret(&saved, 0); /* what execve returns */
+	if (mem_write(tr->tid, ip, code, sizeof(code)) < 0 || a->set_regs(tr->tid, &saved) < 0)
+		log_warn("cannot restore tracee %d after injection", tr->tid);
+	return ret;
+}
+#else
+int64_t tracer_inject_syscall_trap(struct tracee *tr, long nr, const uint64_t args[6])
+{
+	return tracer_inject_syscall(tr, nr, args);
+}
+#endif

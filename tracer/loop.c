@@ -92,7 +92,7 @@ static void on_exec_event(struct tracer *t, struct tracee *tr)
 	scratch_release_slot(tr);
 	scratch_mm_unref(tr->mm);
 	tr->mm = scratch_mm_new();
-	if (scratch_map(tr) < 0)
+	if (scratch_map(tr, true) < 0)
 		log_warn("pid %d: cannot map the scratch region: its checked calls will be denied",
 			 tr->tid);
 	resume(t, tr, tr->pending_resume_sig);

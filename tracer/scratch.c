@@ -64,8 +64,10 @@ bool scratch_mm_mapped(const struct scratch_mm *mm)
 	return mm && mm->base;
 }
 
-/* Maps the region in a process stopped at its exec event. */
-int scratch_map(struct tracee *tr)
+/* Maps the region in a process stopped at its exec event (at_exec) or at
+ * any other stop. MAP_FIXED_NOREPLACE without MAP_FIXED: the prefilter's
+ * guard only stops MAP_FIXED, so our own mapping costs no extra stop. */
+int scratch_map(struct tracee *tr, bool at_exec)
 {
 	uint64_t args[6] = { SCRATCH_BASE, SCRATCH_SIZE, PROT_READ,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE,
@@ -78,7 +80,8 @@ int scratch_map(struct tracee *tr)
 	tr->mm->memfd = -1;
 	tr->mm->base = 0;
 	memset(tr->mm->used, 0, sizeof(tr->mm->used));
-	r = tracer_inject_syscall(tr, SYS_mmap, args);
+	r = at_exec ? tracer_inject_syscall_trap(tr, SYS_mmap, args)
+		    : tracer_inject_syscall(tr, SYS_mmap, args);
 	if (r != (int64_t)SCRATCH_BASE) {
 		log_debug("scratch mmap in %d: %lld", tr->tid, (long long)r);
 		return r < 0 ? (int)r : -EADDRINUSE;

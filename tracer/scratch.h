@@ -40,7 +40,7 @@ struct scratch_mm *scratch_mm_fork(const struct scratch_mm *parent);
 void scratch_mm_unref(struct scratch_mm *mm);
 bool scratch_mm_mapped(const struct scratch_mm *mm);
 
-int scratch_map(struct tracee *tr);
+int scratch_map(struct tracee *tr, bool at_exec);
 uint64_t scratch_put(struct tracee *tr, size_t off, const void *data, size_t len);
 void scratch_release_slot(struct tracee *tr);
 /* Does [addr, addr+len) touch the region? */

@@ -55,6 +55,8 @@ int tracer_pin_env(struct tracer *t, struct tracee *tr, const struct op *op,
 void tracer_drop(struct tracer *t, struct tracee *tr);
 /* tracer/inject.c: runs syscall nr in the stopped tracee; its return or -errno. */
 int64_t tracer_inject_syscall(struct tracee *tr, long nr, const uint64_t args[6]);
+/* At an exec stop: the same with one stop (x86_64: syscall then int3). */
+int64_t tracer_inject_syscall_trap(struct tracee *tr, long nr, const uint64_t args[6]);
 /* tracer/actions.c: verdicts that change what the syscall does. */
 void tracer_soft_delete(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op,
 			const struct decision_out *d);
