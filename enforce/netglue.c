@@ -82,8 +82,8 @@ struct add_ctx {
 
 static void add_dns(void *ctx, const struct policy_dns_redirect_rule *r)
 {
-	struct net_dns_redirect_rule nr = { r->name, r->match, r->resolve_to, r->visibility,
-					    r->on_failure };
+	struct net_dns_redirect_rule nr = {r->name, r->match, r->resolve_to, r->visibility,
+					   r->on_failure};
 	char err[256];
 
 	if (net_redirects_add_dns(ctx, &nr, err, sizeof(err)) < 0)
@@ -93,9 +93,15 @@ static void add_dns(void *ctx, const struct policy_dns_redirect_rule *r)
 static void add_connect(void *ctx, const struct policy_connect_redirect_rule *r)
 {
 	struct net_connect_redirect_rule nr = {
-		.name = r->name,		 .match = r->match,	   .redirect_to = r->redirect_to,
-		.redirect_to_unix = r->redirect_to_unix, .tls_mode = r->tls_mode, .tls_sni = r->tls_sni,
-		.visibility = r->visibility,	 .message = r->message,    .on_failure = r->on_failure,
+	    .name = r->name,
+	    .match = r->match,
+	    .redirect_to = r->redirect_to,
+	    .redirect_to_unix = r->redirect_to_unix,
+	    .tls_mode = r->tls_mode,
+	    .tls_sni = r->tls_sni,
+	    .visibility = r->visibility,
+	    .message = r->message,
+	    .on_failure = r->on_failure,
 	};
 	struct add_ctx *a = ctx;
 	char err[256];
@@ -131,10 +137,10 @@ static void dns_event(void *ctx, const char *json)
  * cannot start leaves those connects denied (tls_of() is NULL). */
 static void tls_start(struct enforce *e, bool refused)
 {
-	struct tlsproxy_config cfg = { .session_id = e->o.session_id,
-				       .upstream_ca_file = getenv("AGENTSH_TLS_UPSTREAM_CA"),
-				       .on_event = dns_event,
-				       .event_ctx = e };
+	struct tlsproxy_config cfg = {.session_id = e->o.session_id,
+				      .upstream_ca_file = getenv("AGENTSH_TLS_UPSTREAM_CA"),
+				      .on_event = dns_event,
+				      .event_ctx = e};
 	struct tlsproxy *tp = NULL;
 	bool wanted = false;
 	int r;
@@ -174,8 +180,8 @@ static void tls_stop(struct enforce *e)
 
 int enforce_net_start(struct enforce *e, int port, const char *const *upstreams)
 {
-	struct dnsproxy_config cfg = { .port = port, .upstreams = upstreams };
-	struct add_ctx actx = { 0 };
+	struct dnsproxy_config cfg = {.port = port, .upstreams = upstreams};
+	struct add_ctx actx = {0};
 	int r;
 
 	if (!e->p)
@@ -275,8 +281,8 @@ static void tls_redirect(struct enforce *e, const struct op *op,
 	if (port < 0 || retarget(op, d, "127.0.0.1", port) < 0) {
 		redirect_deny(d, m->rule,
 			      port == -ENOTCONN
-				      ? "tls rewrite_sni: the TLS proxy is not running (see the log)"
-				      : "tls rewrite_sni: no TLS proxy listener for this rule");
+				  ? "tls rewrite_sni: the TLS proxy is not running (see the log)"
+				  : "tls rewrite_sni: no TLS proxy listener for this rule");
 		return;
 	}
 	d->action = ACT_REDIRECT;
@@ -286,9 +292,10 @@ static void tls_redirect(struct enforce *e, const struct op *op,
 	if (m->message)
 		snprintf(d->v.message, sizeof(d->v.message), "%s", m->message);
 	else
-		snprintf(d->v.message, sizeof(d->v.message),
-			 "TLS intercepted by the agentsh proxy (127.0.0.1:%d), sent to %s with SNI %s",
-			 port, m->redirect_to, m->sni);
+		snprintf(
+		    d->v.message, sizeof(d->v.message),
+		    "TLS intercepted by the agentsh proxy (127.0.0.1:%d), sent to %s with SNI %s",
+		    port, m->redirect_to, m->sni);
 }
 
 /* A rule the network layer refused (e.g. rewrite_sni without tls.sni) still
@@ -305,8 +312,9 @@ static void refused_rule_deny(struct enforce *e, const struct op *op, const char
 	if (!policy_match_connect_redirect(e->p, domain ? domain : op->addr, op->port, &pm) &&
 	    !(domain && policy_match_connect_redirect(e->p, op->addr, op->port, &pm)))
 		return;
-	redirect_deny(d, pm.rule, "this connect_redirects rule is invalid and was not loaded "
-				  "(see the log): connect denied");
+	redirect_deny(d, pm.rule,
+		      "this connect_redirects rule is invalid and was not loaded "
+		      "(see the log): connect denied");
 }
 
 /* connect_redirects to an address; unix targets cannot replace an inet

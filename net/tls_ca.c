@@ -45,10 +45,10 @@ static int set_name(X509_NAME *n, const char *cn)
 {
 	return X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"agentsh",
 					  -1, -1, 0) &&
-			       X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
-							  (const unsigned char *)cn, -1, -1, 0)
-		       ? 0
-		       : -EIO;
+		       X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn,
+						  -1, -1, 0)
+		   ? 0
+		   : -EIO;
 }
 
 /* Extensions as (nid, value) pairs; issuer must already carry its SKI. */
@@ -85,11 +85,10 @@ static X509 *cert_new(EVP_PKEY *pub, const char *cn, long days)
 
 static X509 *ca_cert_new(EVP_PKEY *key, const char *label)
 {
-	static const int nids[] = { NID_basic_constraints, NID_key_usage,
-				    NID_subject_key_identifier, NID_authority_key_identifier };
-	static const char *const vals[] = { "critical,CA:TRUE,pathlen:0",
-					    "critical,keyCertSign,cRLSign", "hash",
-					    "keyid:always" };
+	static const int nids[] = {NID_basic_constraints, NID_key_usage, NID_subject_key_identifier,
+				   NID_authority_key_identifier};
+	static const char *const vals[] = {"critical,CA:TRUE,pathlen:0",
+					   "critical,keyCertSign,cRLSign", "hash", "keyid:always"};
 	char cn[128];
 	X509 *x;
 
@@ -138,13 +137,17 @@ void tls_ca_free(struct tls_ca *ca)
 
 static X509 *leaf_new(struct tls_ca *ca, const char *name)
 {
-	static const int nids[] = { NID_basic_constraints, NID_key_usage, NID_ext_key_usage,
-				    NID_subject_key_identifier, NID_authority_key_identifier,
-				    NID_subject_alt_name };
+	static const int nids[] = {NID_basic_constraints,
+				   NID_key_usage,
+				   NID_ext_key_usage,
+				   NID_subject_key_identifier,
+				   NID_authority_key_identifier,
+				   NID_subject_alt_name};
 	unsigned char bin[16];
 	char san[NAME_MAX_LEN + 8];
-	const char *vals[] = { "critical,CA:FALSE", "critical,digitalSignature", "serverAuth",
-			       "hash", "keyid:always", san };
+	const char *vals[] = {"critical,CA:FALSE", "critical,digitalSignature",
+			      "serverAuth",	   "hash",
+			      "keyid:always",	   san};
 	bool ip = inet_pton(AF_INET, name, bin) == 1 || inet_pton(AF_INET6, name, bin) == 1;
 	X509 *x;
 

@@ -39,14 +39,13 @@ struct conn {
 	uint8_t alpn[512];
 	size_t alpnlen;
 	char err[256];
-	bool upstream_tried;
 };
 
 /* ---- bookkeeping --------------------------------------------------------- */
 
 static void set_timeouts(int fd, unsigned ms)
 {
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
 	int one = 1;
 
 	/* records are relayed as they come: no Nagle delay on top */
@@ -169,7 +168,7 @@ static int tcp_connect(struct conn *c)
 	if (connect(fd, (struct sockaddr *)&c->route.up, c->route.uplen) < 0) {
 		if (errno != EINPROGRESS)
 			return -errno;
-		p = (struct pollfd){ .fd = fd, .events = POLLOUT };
+		p = (struct pollfd){.fd = fd, .events = POLLOUT};
 		if (poll(&p, 1, (int)tp->cfg.handshake_timeout_ms) <= 0)
 			return -ETIMEDOUT;
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
@@ -201,7 +200,6 @@ static int upstream_open(struct conn *c)
 	int r;
 	char what[200];
 
-	c->upstream_tried = true;
 	r = tcp_connect(c);
 	if (r < 0) {
 		snprintf(what, sizeof(what), "upstream %s unreachable: %s", c->route.redirect_to,
@@ -231,7 +229,8 @@ static int read_hello(struct conn *c, SSL *s)
 	size_t n, listlen;
 
 	if (!SSL_client_hello_get0_ext(s, TLSEXT_TYPE_server_name, &ext, &n)) {
-		fail(c, "the program sent no server_name (SNI): no name to issue a certificate for");
+		fail(c,
+		     "the program sent no server_name (SNI): no name to issue a certificate for");
 		return -ENOENT;
 	}
 	if (net_tls_ext_server_name(ext, n, c->client_sni, sizeof(c->client_sni)) < 0) {
@@ -327,7 +326,7 @@ static int write_all(SSL *s, int fd, const char *b, int n)
 
 	while (off < n) {
 		int w = SSL_write(s, b + off, n - off), e;
-		struct pollfd p = { .fd = fd };
+		struct pollfd p = {.fd = fd};
 
 		if (w > 0) {
 			off += w;
@@ -367,8 +366,8 @@ static void relay(struct conn *c)
 	set_nonblock(c->cfd, true);
 	set_nonblock(c->ufd, true);
 	for (;;) {
-		struct pollfd p[2] = { { .fd = c->cfd, .events = POLLIN },
-				       { .fd = c->ufd, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = c->cfd, .events = POLLIN},
+				      {.fd = c->ufd, .events = POLLIN}};
 
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -447,7 +446,7 @@ int tls_conn_spawn(struct tlsproxy *tp, const struct tls_route *route, int cfd)
 		free(c);
 		return -EAGAIN;
 	}
-	*c = (struct conn){ .tp = tp, .route = *route, .slot = slot, .cfd = cfd, .ufd = -1 };
+	*c = (struct conn){.tp = tp, .route = *route, .slot = slot, .cfd = cfd, .ufd = -1};
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&a, 256 * 1024);

@@ -96,8 +96,8 @@ static void remove_files(struct tlsproxy *tp)
 
 static int build_env(struct tlsproxy *tp)
 {
-	static const char *const bundle_vars[] = { "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE",
-						   "CURL_CA_BUNDLE", "GIT_SSL_CAINFO" };
+	static const char *const bundle_vars[] = {"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE",
+						  "CURL_CA_BUNDLE", "GIT_SSL_CAINFO"};
 	size_t i;
 
 	for (i = 0; i < 4; i++)
@@ -121,7 +121,8 @@ static void accept_one(struct tlsproxy *tp, int i)
 	route = tp->routes[i];
 	pthread_mutex_unlock(&tp->lock);
 	if (tls_conn_spawn(tp, &route, fd) < 0)
-		log_warn("tls proxy: connection for %s dropped (too many or no memory)", route.rule);
+		log_warn("tls proxy: connection for %s dropped (too many or no memory)",
+			 route.rule);
 	pthread_mutex_lock(&tp->lock);
 }
 
@@ -134,9 +135,9 @@ static void *accept_loop(void *arg)
 	while (!tp->stopping) {
 		int n = tp->nroutes, k;
 
-		pfd[0] = (struct pollfd){ .fd = tp->wake_fd, .events = POLLIN };
+		pfd[0] = (struct pollfd){.fd = tp->wake_fd, .events = POLLIN};
 		for (int i = 0; i < n; i++)
-			pfd[i + 1] = (struct pollfd){ .fd = tp->routes[i].lfd, .events = POLLIN };
+			pfd[i + 1] = (struct pollfd){.fd = tp->routes[i].lfd, .events = POLLIN};
 		pthread_mutex_unlock(&tp->lock);
 		k = poll(pfd, (nfds_t)n + 1, -1);
 		pthread_mutex_lock(&tp->lock);
@@ -222,8 +223,7 @@ int tlsproxy_start(const struct tlsproxy_config *cfg, struct tlsproxy **out)
 
 static int listen_loopback(int *port)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(sin);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
@@ -253,9 +253,10 @@ static int route_add(struct tlsproxy *tp, const struct net_connect_redirect *m)
 	if (tp->nroutes >= TLS_MAX_ROUTES)
 		return -ENOSPC;
 	memset(r, 0, sizeof(*r));
-	if (snprintf(r->rule, sizeof(r->rule), "%s", m->rule ? m->rule : "") >= (int)sizeof(r->rule) ||
+	if (snprintf(r->rule, sizeof(r->rule), "%s", m->rule ? m->rule : "") >=
+		(int)sizeof(r->rule) ||
 	    snprintf(r->redirect_to, sizeof(r->redirect_to), "%s", m->redirect_to) >=
-		    (int)sizeof(r->redirect_to) ||
+		(int)sizeof(r->redirect_to) ||
 	    snprintf(r->sni, sizeof(r->sni), "%s", m->sni) >= (int)sizeof(r->sni) ||
 	    m->addrlen > sizeof(r->up))
 		return -EINVAL;

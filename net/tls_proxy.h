@@ -36,11 +36,11 @@ struct tlsproxy_config {
 	/* Base bundle copied into the command's bundle; NULL = OpenSSL's
 	 * default file ($SSL_CERT_FILE or /usr/lib/ssl/cert.pem). */
 	const char *system_ca_file;
-	const char *tmpdir;     /* where the CA files go; NULL = $TMPDIR or /tmp */
+	const char *tmpdir; /* where the CA files go; NULL = $TMPDIR or /tmp */
 	tlsproxy_event_fn on_event;
 	void *event_ctx;
 	unsigned handshake_timeout_ms; /* each handshake and upstream connect; default 10000 */
-	unsigned max_conns;            /* concurrent intercepted connections; default 64 */
+	unsigned max_conns;	       /* concurrent intercepted connections; default 64 */
 };
 
 struct tlsproxy;

@@ -40,9 +40,9 @@ static void test_tls_ext_sni_rejects_malformed(void **state)
 	uint8_t b[300];
 	char out[256];
 	size_t n = sni_body(b, "a.test");
-	static const char *const bad[] = { "a..test", ".a.test", "a.test.", "a b.test",
-					   "a,DNS:evil.test", "*.test", "-a.test", "a-.test",
-					   "a:1", "" };
+	static const char *const bad[] = {
+	    "a..test", ".a.test", "a.test.", "a b.test", "a,DNS:evil.test",
+	    "*.test",  "-a.test", "a-.test", "a:1",	 ""};
 
 	(void)state;
 	/* every truncation is refused, never read past */
@@ -83,9 +83,9 @@ static void test_tls_ext_hostname_limits(void **state)
 
 static void test_tls_ext_alpn(void **state)
 {
-	static const uint8_t ok[] = { 0, 12, 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
-	static const uint8_t zero[] = { 0, 3, 2, 'h', '2', 0 };
-	static const uint8_t over[] = { 0, 3, 3, 'h', '2' };
+	static const uint8_t ok[] = {0, 12, 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+	static const uint8_t zero[] = {0, 3, 2, 'h', '2', 0};
+	static const uint8_t over[] = {0, 3, 3, 'h', '2'};
 	const uint8_t *list, *p;
 	size_t len;
 
@@ -106,10 +106,10 @@ static void test_tls_ext_alpn(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tls_ext_sni_reads_and_lowercases),
-		cmocka_unit_test(test_tls_ext_sni_rejects_malformed),
-		cmocka_unit_test(test_tls_ext_hostname_limits),
-		cmocka_unit_test(test_tls_ext_alpn),
+	    cmocka_unit_test(test_tls_ext_sni_reads_and_lowercases),
+	    cmocka_unit_test(test_tls_ext_sni_rejects_malformed),
+	    cmocka_unit_test(test_tls_ext_hostname_limits),
+	    cmocka_unit_test(test_tls_ext_alpn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
