@@ -429,13 +429,14 @@ static int run(const struct cli_globals *g, const struct exec_opts *o, const cha
 	       cJSON *req)
 {
 	char path[512];
-	char *body = cJSON_PrintUnformatted(req);
+	char *body;
 	struct client_resp resp;
 	cJSON *j;
 	int code, r;
 
 	if (o->pty)
 		return run_pty(g, o, sid, req);
+	body = cJSON_PrintUnformatted(req);
 	snprintf(path, sizeof(path), "/api/v1/sessions/%s/exec%s", sid, o->stream ? "/stream" : "");
 	if (o->stream) {
 		struct stream_ctx sc = { .o = o, .exit_code = 125 };

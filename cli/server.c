@@ -38,6 +38,7 @@ int cmd_server(int argc, char **argv, const struct cli_globals *g)
 	}
 	if (config_load_discovered(config_flag, &cfg, err) < 0) {
 		log_error("%s", err);
+		config_free(&cfg); /* holds the defaults after an error */
 		return 2;
 	}
 	if (!realpath("/proc/self/exe", self)) {
