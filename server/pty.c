@@ -384,6 +384,29 @@ static void run(struct pty_conn *c, cJSON *req, const struct winsize *ws)
 		pthread_join(th, NULL);
 }
 
+/* Closing a socket with unread input sends RST, which can discard the close
+ * frame still on its way to the client: half-close, then drain what the
+ * client is still sending, for a bounded time (RFC 6455 §7.1.1). */
+static void linger_drain(MHD_socket sock)
+{
+	char buf[16384];
+	int64_t waited = 0;
+
+	shutdown(sock, SHUT_WR);
+	while (waited < 1000) {
+		struct pollfd p = { .fd = sock, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0) {
+			waited += 100;
+			continue;
+		}
+		n = read(sock, buf, sizeof(buf));
+		if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR)))
+			return;
+	}
+}
+
 static void on_upgrade(void *cls, struct MHD_Connection *connection, void *con_cls,
 		       const char *extra_in, size_t extra_in_size, MHD_socket sock,
 		       struct MHD_UpgradeResponseHandle *urh)
@@ -400,6 +423,8 @@ static void on_upgrade(void *cls, struct MHD_Connection *connection, void *con_c
 		run(c, req, &ws);
 		cJSON_Delete(req);
 	}
+	if (c->sent_close)
+		linger_drain(sock);
 	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 	ws_reader_free(&c->rd);
 	safe_close(c->master_fd);
