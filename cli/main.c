@@ -1,6 +1,7 @@
 #include "compat.h"
 #include "cli.h"
 #include "log.h"
+#include "config/config.h"
 
 #include <stdio.h>
 
@@ -24,41 +25,15 @@ static void usage(FILE *out)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
 }
 
+/* Go-style durations, parsed by the config module's one parser. */
 int cli_parse_duration_ms(const char *s, long *out_ms)
 {
-	/* Longest unit first, so "ms" is not read as "m". */
-	static const struct {
-		const char *unit;
-		double ms;
-	} units[] = { { "ns", 1e-6 }, { "us", 1e-3 }, { "µs", 1e-3 }, { "ms", 1 },
-		      { "s", 1000 },   { "m", 60000 },  { "h", 3600000 } };
-	double total = 0;
+	long long ms;
+	int r = config_parse_duration_ms(s, &ms);
 
-	if (!s || !*s)
-		return -EINVAL;
-	if (strcmp(s, "0") == 0) {
-		*out_ms = 0;
-		return 0;
-	}
-	while (*s) {
-		char *end;
-		double v = strtod(s, &end);
-		size_t i, n = 0;
-
-		if (end == s || v < 0)
-			return -EINVAL;
-		for (i = 0; i < ARRAY_SIZE(units); i++) {
-			n = strlen(units[i].unit);
-			if (strncmp(end, units[i].unit, n) == 0)
-				break;
-		}
-		if (i == ARRAY_SIZE(units))
-			return -EINVAL;
-		total += v * units[i].ms;
-		s = end + n;
-	}
-	*out_ms = (long)total;
-	return 0;
+	if (r == 0)
+		*out_ms = (long)ms;
+	return r;
 }
 
 static int parse_globals(int argc, char **argv, struct cli_globals *g)

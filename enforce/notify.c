@@ -20,18 +20,9 @@ static const char *const notify_calls[] = { "open", "openat", "openat2", "creat"
 
 static int build_ctx(scmp_filter_ctx *out)
 {
-	static const uint32_t extra[] =
-#ifdef __x86_64__
-		{ SCMP_ARCH_X86, SCMP_ARCH_X32 };
-#else
-		{ 0 };
-#endif
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int r = ctx ? 0 : -ENOMEM;
+	int r = ctx ? prefilter_add_abis(ctx) : -ENOMEM;
 
-	for (size_t i = 0; !r && i < ARRAY_SIZE(extra); i++)
-		if (extra[i] && (r = seccomp_arch_add(ctx, extra[i])) == -EEXIST)
-			r = 0;
 	for (size_t i = 0; !r && i < ARRAY_SIZE(notify_calls); i++) {
 		int nr = seccomp_syscall_resolve_name(notify_calls[i]);
 

@@ -19,7 +19,7 @@ struct prefilter {
 	scmp_filter_ctx ctx;
 };
 
-static bool class_enabled(const struct tracer_opts *o, enum trace_class c)
+bool tracer_traces_class(const struct tracer_opts *o, int c)
 {
 	switch (c) {
 	case TC_EXEC:
@@ -35,7 +35,7 @@ static bool class_enabled(const struct tracer_opts *o, enum trace_class c)
 	}
 }
 
-static int add_abis(scmp_filter_ctx ctx)
+int prefilter_add_abis(void *scmp_ctx)
 {
 	static const uint32_t extra[] =
 #ifdef __x86_64__
@@ -48,7 +48,7 @@ static int add_abis(scmp_filter_ctx ctx)
 
 		if (!extra[i])
 			continue;
-		r = seccomp_arch_add(ctx, extra[i]);
+		r = seccomp_arch_add(scmp_ctx, extra[i]);
 		if (r && r != -EEXIST)
 			return r;
 	}
@@ -118,12 +118,12 @@ int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 	if (!r)
 		r = seccomp_attr_set(pf->ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (!r)
-		r = add_abis(pf->ctx);
+		r = prefilter_add_abis(pf->ctx);
 	defs = syscalls_table(&n);
 	for (size_t i = 0; !r && i < n; i++) {
 		int nr = seccomp_syscall_resolve_name(defs[i].name);
 
-		if (nr == __NR_SCMP_ERROR || !class_enabled(o, defs[i].class))
+		if (nr == __NR_SCMP_ERROR || !tracer_traces_class(o, defs[i].class))
 			continue;
 		if (defs[i].sf & SF_ARG_FILTER)
 			r = add_prctl(pf->ctx, nr);

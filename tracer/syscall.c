@@ -20,13 +20,6 @@ int64_t tracer_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static bool class_enabled(const struct tracer_opts *o, enum trace_class c)
-{
-	return c == TC_ALWAYS || (c == TC_EXEC && o->trace_execve) ||
-	       (c == TC_FILE && o->trace_file) || (c == TC_NET && o->trace_network) ||
-	       (c == TC_SIGNAL && o->trace_signal);
-}
-
 /* Fails the current syscall with -err. At a seccomp stop the kernel skips a
  * call whose number is -1 and returns what the return register holds; at a
  * syscall-entry stop we also rewrite the result at the exit stop. */
@@ -418,7 +411,7 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 		return;
 	}
 	sc = syscalls_lookup(c.abi, nr);
-	if (!sc || !class_enabled(&t->o, sc->class)) {
+	if (!sc || !tracer_traces_class(&t->o, sc->class)) {
 		tracer_resume(t, tr, 0);
 		return;
 	}

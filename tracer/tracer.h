@@ -112,5 +112,9 @@ int prefilter_build(const struct tracer_opts *o, struct prefilter **out);
 int prefilter_load(struct prefilter *pf);
 void prefilter_free(struct prefilter *pf);
 int prefilter_export(struct prefilter *pf, int fd);
+/* Adds every ABI we decode besides the native one to a libseccomp filter. */
+int prefilter_add_abis(void *scmp_ctx);
+/* Whether opts trace syscalls of this trace class (enum trace_class). */
+bool tracer_traces_class(const struct tracer_opts *o, int trace_class);
 
 #endif /* !AGENTSH_TRACER_H */
