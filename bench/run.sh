@@ -325,7 +325,7 @@ for extra in bench_policy bench_net; do
 done
 # Enforcement costs (deny / redirect / attach) and each backend mode.
 bash "$SRC/bench/bench_enforce.sh" "$BUILD" 2>&1 | tee -a "$RESULTS"
-if [ -x "$SRC/bench/bench_modes.sh" ] && [ "${BENCH_MODES:-1}" = 1 ]; then
+if [ -x "$SRC/bench/bench_modes.sh" ] && [ "${BENCH_BACKENDS:-1}" = 1 ]; then
 	say ""
 	bash "$SRC/bench/bench_modes.sh" "$BUILD/agentsh" 2>&1 | tee -a "$RESULTS"
 fi
