@@ -324,6 +324,9 @@ static int run(const struct wrap_args *a, const struct config *cfg)
 	} else if (!r) {
 		char **env = NULL;
 		r = root_env(p, a->cmd, &env);
+		/* rewrite_sni: the command trusts the session CA (enforce/netglue.c). */
+		if (r >= 0 && enforce_net_env(enf, &env) < 0)
+			r = -ENOMEM;
 		if (r < 0)
 			r = 126; /* the command cannot run with this environment */
 		else

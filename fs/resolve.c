@@ -105,6 +105,7 @@ int fs_dirfd_path(pid_t tid, pid_t tgid, int dirfd, char *out, size_t outlen)
 
 struct walk {
 	const char *root; /* host path of the tracee's root, "" for ours */
+	bool direct;      /* same root and mount namespace as ours: no /proc/PID/root */
 	pid_t tid, tgid;
 	char cur[PATH_MAX]; /* canonical in-root path so far */
 	char rest[PATH_MAX]; /* components still to walk */
@@ -215,7 +216,10 @@ static int walk_step(struct walk *w, bool follow_last)
 	memcpy(w->rest, tail, strlen(tail) + 1);
 	if (!*tail && !follow_last)
 		return 0;
-	snprintf(host, sizeof(host), "/proc/%d/root%s", w->tgid, w->cur);
+	if (w->direct)
+		snprintf(host, sizeof(host), "%s", w->cur);
+	else
+		snprintf(host, sizeof(host), "/proc/%d/root%s", w->tgid, w->cur);
 	if (lstat(host, &st) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
 			return 2; /* the rest does not exist: keep it lexically */
@@ -259,15 +263,43 @@ static int walk_finish(struct walk *w, int r, char *out, size_t outlen)
 int fs_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path, bool follow, bool empty_ok,
 	       char *out, size_t outlen)
 {
+	return fs_resolve_in(NULL, tid, tgid, dirfd, path, follow, empty_ok, out, outlen);
+}
+
+int fs_root_hint(pid_t tgid, char *out, size_t cap)
+{
+	char ours[64], theirs[64], p[64];
+	ssize_t a, b;
+	int r = tracee_root(tgid, out, cap);
+
+	if (r)
+		return r;
+	/* "" (direct lookups) only for our root in our mount namespace. */
+	snprintf(p, sizeof(p), "/proc/%d/ns/mnt", tgid);
+	a = readlink("/proc/self/ns/mnt", ours, sizeof(ours) - 1);
+	b = readlink(p, theirs, sizeof(theirs) - 1);
+	if (a <= 0 || a != b || memcmp(ours, theirs, (size_t)a))
+		return -EXDEV;
+	return 0;
+}
+
+int fs_resolve_in(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
+		  bool follow, bool empty_ok, char *out, size_t outlen)
+{
 	char root[PATH_MAX];
 	struct walk w = { .tid = tid, .tgid = tgid };
 	int r;
 
 	if (!path[0] && !empty_ok)
 		return -ENOENT;
-	r = tracee_root(tgid, root, sizeof(root));
-	if (r)
-		return r;
+	if (root_hint) {
+		snprintf(root, sizeof(root), "%s", root_hint);
+		w.direct = !root[0];
+	} else {
+		r = tracee_root(tgid, root, sizeof(root));
+		if (r)
+			return r;
+	}
 	w.root = root;
 	if (path[0] == '/') {
 		w.cur[0] = '/';

@@ -18,6 +18,15 @@
 int fs_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path, bool follow, bool empty_ok,
 	       char *out, size_t outlen);
 
+/* The same with the tracee's root known (from fs_root_hint): "" means our
+ * own root and mount namespace, so lookups need no /proc/PID/root. NULL
+ * looks it up. */
+int fs_resolve_in(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
+		  bool follow, bool empty_ok, char *out, size_t outlen);
+/* The tracee's root for fs_resolve_in ("" = ours and our mount namespace).
+ * -EXDEV when it lives in another mount namespace (use NULL there). */
+int fs_root_hint(pid_t tgid, char *out, size_t cap);
+
 /* Lexically cleans an absolute path ("//a/./b/../c" -> "/a/c"). In place. */
 void fs_clean_path(char *path);
 

@@ -80,7 +80,7 @@ int dec_exec(const struct sc_ctx *c, struct op *op)
 	}
 	op->p1.dirfd = execveat ? (int)(int32_t)c->args[0] : AT_FDCWD;
 	op->p1.follow = !(flags & AT_SYMLINK_NOFOLLOW);
-	r = fs_resolve(c->tid, c->tgid, op->p1.dirfd, op->p1.raw, op->p1.follow,
+	r = fs_resolve_in(c->root, c->tid, c->tgid, op->p1.dirfd, op->p1.raw, op->p1.follow,
 		       flags & AT_EMPTY_PATH, op->p1.path, sizeof(op->p1.path));
 	if (r) {
 		/* The kernel will fail the exec itself; name what was asked. */
@@ -91,7 +91,7 @@ int dec_exec(const struct sc_ctx *c, struct op *op)
 	op->flags = (uint64_t)flags;
 	/* The name as typed, final symlink kept (p2 is not a second path here):
 	 * policies name commands as users type them (sh, python3). */
-	if (fs_resolve(c->tid, c->tgid, op->p1.dirfd, op->p1.raw, false, flags & AT_EMPTY_PATH,
+	if (fs_resolve_in(c->root, c->tid, c->tgid, op->p1.dirfd, op->p1.raw, false, flags & AT_EMPTY_PATH,
 		       op->p2.path, sizeof(op->p2.path)))
 		snprintf(op->p2.path, sizeof(op->p2.path), "%s", op->p1.path);
 	r = read_argv(c, op, c->args[argv_idx]);

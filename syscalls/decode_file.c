@@ -44,7 +44,7 @@ static int decode_path(const struct sc_ctx *c, struct op *op, struct op_path *p,
 	}
 	p->dirfd = dirfd_arg(c, dirfd_idx);
 	p->follow = follow;
-	r = fs_resolve(c->tid, c->tgid, p->dirfd, p->raw, follow, empty_ok, p->path,
+	r = fs_resolve_in(c->root, c->tid, c->tgid, p->dirfd, p->raw, follow, empty_ok, p->path,
 		       sizeof(p->path));
 	if (r) {
 		op->err_what = "path resolution";
@@ -91,7 +91,7 @@ int dec_open(const struct sc_ctx *c, struct op *op)
 		while (*rel == '/')
 			rel++;
 		op->npaths = 0;
-		r = fs_resolve(c->tid, c->tgid, op->p1.dirfd, *rel ? rel : ".", follow, false,
+		r = fs_resolve_in(c->root, c->tid, c->tgid, op->p1.dirfd, *rel ? rel : ".", follow, false,
 			       op->p1.path, sizeof(op->p1.path));
 		if (r) {
 			op->err_what = "path resolution";

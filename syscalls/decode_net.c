@@ -38,7 +38,7 @@ static int read_sockaddr(const struct sc_ctx *c, struct op *op, uint64_t addr, u
 	if (op->family == AF_UNIX) {
 		op->kind = OP_UNIX;
 		if (!op->abstract && op->p1.raw[0]) {
-			r = fs_resolve(c->tid, c->tgid, AT_FDCWD, op->p1.raw, true, false,
+			r = fs_resolve_in(c->root, c->tid, c->tgid, AT_FDCWD, op->p1.raw, true, false,
 				       op->p1.path, sizeof(op->p1.path));
 			if (r) {
 				op->err_what = "socket path";

@@ -70,7 +70,7 @@ int dec_danger(const struct sc_ctx *c, struct op *op)
 	op->arg1 = c->args[1];
 	if (sc->path >= 0 && c->args[sc->path]) {
 		ssize_t n = mem_read_str(c->tid, c->args[sc->path], op->p1.raw, sizeof(op->p1.raw));
-		if (n >= 0 && fs_resolve(c->tid, c->tgid, -100, op->p1.raw, true, false,
+		if (n >= 0 && fs_resolve_in(c->root, c->tid, c->tgid, -100, op->p1.raw, true, false,
 					 op->p1.path, sizeof(op->p1.path)) == 0)
 			op->npaths = 1;
 	}

@@ -26,6 +26,7 @@ struct sc_ctx {
 	pid_t tgid; /* its process */
 	enum abi abi;
 	uint64_t args[6];
+	const char *root; /* the tracee's root hint (fs_resolve_in), NULL unknown */
 };
 
 typedef int (*sc_decoder)(const struct sc_ctx *c, struct op *op);

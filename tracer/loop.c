@@ -310,8 +310,10 @@ int tracer_loop(struct tracer *t)
 
 		if (t->root_done)
 			break;
-		/* Never blocks while tracees keep stopping, but still hears
-		 * signals, approvals and backend fds between stops. */
+		/* While tracees keep stopping, the other fds (signals, approvals,
+		 * backends) are looked at every 16th round, without blocking. */
+		if (busy && ++t->busy_rounds % 16)
+			continue;
 		if (poll(pfd, 3 + (nfds_t)t->nextra, busy ? 0 : poll_timeout(t)) < 0 &&
 		    errno != EINTR)
 			return -errno;

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "scratch.h"
 #include "syscalls/mem.h"
+#include "fs/resolve.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@ struct scratch_mm {
 	int memfd;      /* cached /proc/PID/mem for writes */
 	unsigned refs;
 	uint8_t used[SCRATCH_SLOTS / 8];
+	char *root; /* fs_root_hint of the address space's process, NULL unknown */
+	bool root_foreign; /* another mount namespace: no hint */
 };
 
 struct scratch_mm *scratch_mm_new(void)
@@ -46,7 +49,35 @@ void scratch_mm_unref(struct scratch_mm *mm)
 	if (!mm || --mm->refs)
 		return;
 	safe_close(mm->memfd);
+	free(mm->root);
 	free(mm);
+}
+
+/* The root hint for path lookups, looked up once per address space. */
+const char *scratch_mm_root(struct scratch_mm *mm, pid_t tgid)
+{
+	char buf[4096];
+
+	if (!mm || mm->root_foreign)
+		return NULL;
+	if (!mm->root) {
+		if (fs_root_hint(tgid, buf, sizeof(buf)) < 0) {
+			mm->root_foreign = true;
+			return NULL;
+		}
+		mm->root = strdup(buf);
+	}
+	return mm->root;
+}
+
+/* chroot, pivot_root, mount or namespace changes: look again next time. */
+void scratch_mm_forget_root(struct scratch_mm *mm)
+{
+	if (!mm)
+		return;
+	free(mm->root);
+	mm->root = NULL;
+	mm->root_foreign = false;
 }
 
 /* A forked child has a copy of the parent's mapping at the same address. */

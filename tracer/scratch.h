@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct tracee;
 
@@ -39,6 +40,8 @@ struct scratch_mm *scratch_mm_ref(struct scratch_mm *mm);
 struct scratch_mm *scratch_mm_fork(const struct scratch_mm *parent);
 void scratch_mm_unref(struct scratch_mm *mm);
 bool scratch_mm_mapped(const struct scratch_mm *mm);
+const char *scratch_mm_root(struct scratch_mm *mm, pid_t tgid);
+void scratch_mm_forget_root(struct scratch_mm *mm);
 
 int scratch_map(struct tracee *tr, bool at_exec);
 uint64_t scratch_put(struct tracee *tr, size_t off, const void *data, size_t len);

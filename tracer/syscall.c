@@ -3,6 +3,7 @@
 #include "tracer_int.h"
 #include "log.h"
 #include "syscalls/syscalls.h"
+#include "scratch.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -268,6 +269,9 @@ static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const st
 		tr->verify_ops = op->ops;
 		tr->want_exit = tr->verify_path != NULL;
 	}
+	/* A root or mount namespace that may change: drop the cached hint. */
+	if (d->action == ACT_ALLOW && op->kind == OP_DANGER)
+		scratch_mm_forget_root(tr->mm);
 	switch (d->action) {
 	case ACT_DENY:
 		tracer_fail_syscall(t, tr, at_seccomp, -d->err);
@@ -416,6 +420,7 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 		return;
 	}
 	op_reset(&t->op);
+	c.root = scratch_mm_root(tr->mm, tr->tgid);
 	memcpy(t->cur_args, c.args, sizeof(c.args));
 	syscalls_decode(sc, &c, &t->op);
 	if (t->op.kind == OP_PROCESS && on_process(t, tr, c.abi, at_seccomp, &t->op)) {

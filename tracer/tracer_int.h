@@ -20,6 +20,7 @@ struct tracer {
 	pid_t root_pid;
 	pid_t self_pid;
 	unsigned nheld; /* tracees held for an approval */
+	unsigned busy_rounds;
 	struct {
 		int fd;
 		tracer_fd_cb cb;
