@@ -1,6 +1,7 @@
 /* The audit event line of one decided operation (compat.md §5). */
 #include "compat.h"
 #include "enforce.h"
+#include "jsonw.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -78,79 +79,97 @@ static const char *sig_relation_name(unsigned rel)
 	return "unknown";
 }
 
-static void add_exec(cJSON *ev, const struct op *op, const struct verdict *v)
+static void add_exec(struct jw *w, const struct op *op, const struct verdict *v)
 {
-	cJSON *argv = cJSON_AddArrayToObject(ev, "argv");
-
-	cJSON_AddStringToObject(ev, "filename", op->p1.path);
-	cJSON_AddStringToObject(ev, "raw_filename", op->p1.raw);
+	jw_arr(w, "argv");
 	for (int i = 0; i < op->argc; i++)
-		cJSON_AddItemToArray(argv, cJSON_CreateString(op->argv[i]));
-	cJSON_AddBoolToObject(ev, "truncated", op->truncated);
+		jw_str(w, NULL, op->argv[i]);
+	jw_end_arr(w);
+	jw_str(w, "filename", op->p1.path);
+	jw_str(w, "raw_filename", op->p1.raw);
+	jw_bool(w, "truncated", op->truncated);
 	if (v && v->unwrapped_from[0]) {
-		cJSON_AddStringToObject(ev, "unwrapped_from", v->unwrapped_from);
-		cJSON_AddStringToObject(ev, "payload_command", v->payload_command);
+		jw_str(w, "unwrapped_from", v->unwrapped_from);
+		jw_str(w, "payload_command", v->payload_command);
 	}
 }
 
-static void add_net(cJSON *ev, cJSON *fields, const struct op *op)
+static bool net_v6(const struct op *op)
+{
+	return strchr(op->addr, ':') != NULL;
+}
+
+/* The op's own top-level fields. */
+static void add_op(struct jw *w, const struct op *op, const struct verdict *v)
 {
 	char remote[OP_ADDR_LEN + 16];
-	bool v6 = strchr(op->addr, ':') != NULL;
 
-	if (op->kind == OP_SOCKET) {
-		cJSON_AddStringToObject(ev, "operation", "socket");
-		cJSON_AddNumberToObject(fields, "family", op->family);
-		cJSON_AddNumberToObject(fields, "sock_type", op->sock_type);
-		return;
-	}
-	snprintf(remote, sizeof(remote), v6 ? "[%s]:%d" : "%s:%d", op->addr, op->port);
-	cJSON_AddStringToObject(ev, "remote", remote);
-	if (op->domain[0])
-		cJSON_AddStringToObject(ev, "domain", op->domain);
-	cJSON_AddStringToObject(ev, "operation", op->net_op ? op->net_op : "connect");
-	cJSON_AddStringToObject(fields, "address", op->addr);
-	cJSON_AddNumberToObject(fields, "port", op->port);
-	cJSON_AddStringToObject(fields, "family", op->family == AF_INET6 && v6 ? "inet6" : "inet");
-}
-
-static void add_op(cJSON *ev, cJSON *fields, const struct op *op, const struct verdict *v,
-		   const struct proc_info *pi)
-{
 	switch (op->kind) {
 	case OP_EXEC:
-		add_exec(ev, op, v);
+		add_exec(w, op, v);
 		break;
 	case OP_FILE:
-		cJSON_AddStringToObject(ev, "path", op->p1.path);
-		cJSON_AddStringToObject(ev, "operation", file_op_name(op->ops));
-		if (strcmp(op->p1.raw, op->p1.path))
-			cJSON_AddStringToObject(fields, "raw_path", op->p1.raw);
-		if (op->npaths > 1)
-			cJSON_AddStringToObject(fields, "path2", op->p2.path);
+		jw_str(w, "path", op->p1.path);
+		jw_str(w, "operation", file_op_name(op->ops));
+		break;
+	case OP_SOCKET:
+		jw_str(w, "operation", "socket");
 		break;
 	case OP_NET:
-	case OP_SOCKET:
-		add_net(ev, fields, op);
+		snprintf(remote, sizeof(remote), net_v6(op) ? "[%s]:%d" : "%s:%d", op->addr,
+			 op->port);
+		jw_str(w, "remote", remote);
+		if (op->domain[0])
+			jw_str(w, "domain", op->domain);
+		jw_str(w, "operation", op->net_op ? op->net_op : "connect");
 		break;
 	case OP_UNIX:
-		cJSON_AddStringToObject(ev, "path", op->p1.path);
-		cJSON_AddBoolToObject(ev, "abstract", op->abstract);
-		cJSON_AddStringToObject(ev, "operation", op->net_op ? op->net_op : "connect");
+		jw_str(w, "path", op->p1.path);
+		jw_bool(w, "abstract", op->abstract);
+		jw_str(w, "operation", op->net_op ? op->net_op : "connect");
 		break;
 	case OP_SIGNAL:
-		cJSON_AddStringToObject(ev, "operation", "signal");
-		cJSON_AddStringToObject(fields, "target_relation", sig_relation_name(pi->sig_relations));
-		cJSON_AddNumberToObject(fields, "signal", op->sig);
-		cJSON_AddNumberToObject(fields, "target_pid", op->target_pid);
-		if (op->target_tid)
-			cJSON_AddNumberToObject(fields, "target_tid", op->target_tid);
+		jw_str(w, "operation", "signal");
 		break;
 	default:
-		cJSON_AddStringToObject(ev, "operation", op->name);
+		jw_str(w, "operation", op->name);
 		if (op->npaths)
-			cJSON_AddStringToObject(ev, "path", op->p1.path);
-		cJSON_AddNumberToObject(fields, "flags", (double)op->flags);
+			jw_str(w, "path", op->p1.path);
+		break;
+	}
+}
+
+/* The op's details inside "fields". */
+static void add_op_fields(struct jw *w, const struct op *op, const struct proc_info *pi)
+{
+	switch (op->kind) {
+	case OP_FILE:
+		if (strcmp(op->p1.raw, op->p1.path))
+			jw_str(w, "raw_path", op->p1.raw);
+		if (op->npaths > 1)
+			jw_str(w, "path2", op->p2.path);
+		break;
+	case OP_SOCKET:
+		jw_num(w, "family", op->family);
+		jw_num(w, "sock_type", op->sock_type);
+		break;
+	case OP_NET:
+		jw_str(w, "address", op->addr);
+		jw_num(w, "port", op->port);
+		jw_str(w, "family", op->family == AF_INET6 && net_v6(op) ? "inet6" : "inet");
+		break;
+	case OP_SIGNAL:
+		jw_str(w, "target_relation", sig_relation_name(pi->sig_relations));
+		jw_num(w, "signal", op->sig);
+		jw_num(w, "target_pid", op->target_pid);
+		if (op->target_tid)
+			jw_num(w, "target_tid", op->target_tid);
+		break;
+	case OP_EXEC:
+	case OP_UNIX:
+		break;
+	default:
+		jw_num(w, "flags", (long long)op->flags);
 		break;
 	}
 }
@@ -158,44 +177,43 @@ static void add_op(cJSON *ev, cJSON *fields, const struct op *op, const struct v
 char *event_build(const struct enforce_opts *o, const struct proc_info *pi, const struct op *op,
 		  const struct verdict *v)
 {
-	cJSON *ev = cJSON_CreateObject(), *pol, *fields;
+	struct jw w = { 0 };
 	char id[64], ts[96];
-	char *line;
 
-	if (!ev)
-		return NULL;
 	event_id(id, sizeof(id));
 	timestamp(ts, sizeof(ts));
-	cJSON_AddStringToObject(ev, "id", id);
-	cJSON_AddStringToObject(ev, "timestamp", ts);
-	cJSON_AddStringToObject(ev, "type", type_names[op->kind] ? type_names[op->kind] : "ptrace");
-	cJSON_AddStringToObject(ev, "session_id", o->session_id ? o->session_id : "");
-	cJSON_AddStringToObject(ev, "command_id", o->command_id ? o->command_id : "");
-	cJSON_AddStringToObject(ev, "source", "ptrace");
-	cJSON_AddNumberToObject(ev, "pid", pi->pid);
-	cJSON_AddNumberToObject(ev, "parent_pid", pi->ppid);
-	cJSON_AddNumberToObject(ev, "depth", pi->depth < 0 ? 0 : pi->depth);
-	fields = cJSON_CreateObject();
-	add_op(ev, fields, op, v, pi);
-	cJSON_AddStringToObject(fields, "syscall", op->name ? op->name : "");
-	if (pi->tid != pi->pid)
-		cJSON_AddNumberToObject(fields, "tid", pi->tid);
-	if (op->err)
-		cJSON_AddStringToObject(fields, "error", strerror(-op->err));
-	pol = cJSON_AddObjectToObject(ev, "policy");
-	cJSON_AddStringToObject(pol, "decision", decision_name(v->decision));
-	cJSON_AddStringToObject(pol, "effective_decision", decision_name(v->effective));
-	cJSON_AddStringToObject(pol, "rule", v->rule ? v->rule : "");
-	cJSON_AddStringToObject(pol, "message", v->message);
+	jw_obj(&w, NULL);
+	jw_str(&w, "id", id);
+	jw_str(&w, "timestamp", ts);
+	jw_str(&w, "type", type_names[op->kind] ? type_names[op->kind] : "ptrace");
+	jw_str(&w, "session_id", o->session_id ? o->session_id : "");
+	jw_str(&w, "command_id", o->command_id ? o->command_id : "");
+	jw_str(&w, "source", "ptrace");
+	jw_num(&w, "pid", pi->pid);
+	jw_num(&w, "parent_pid", pi->ppid);
+	jw_num(&w, "depth", pi->depth < 0 ? 0 : pi->depth);
+	add_op(&w, op, v);
+	jw_obj(&w, "policy");
+	jw_str(&w, "decision", decision_name(v->decision));
+	jw_str(&w, "effective_decision", decision_name(v->effective));
+	jw_str(&w, "rule", v->rule ? v->rule : "");
+	jw_str(&w, "message", v->message);
 	if (v->redirect_path[0])
-		cJSON_AddStringToObject(pol, "redirect", v->redirect_path);
-	cJSON_AddStringToObject(ev, "effective_action", effective_action(v->effective));
-	cJSON_AddStringToObject(fields, "decision", decision_name(v->decision));
-	cJSON_AddStringToObject(fields, "rule", v->rule ? v->rule : "");
-	cJSON_AddItemToObject(ev, "fields", fields);
-	line = cJSON_PrintUnformatted(ev);
-	cJSON_Delete(ev);
-	return line;
+		jw_str(&w, "redirect", v->redirect_path);
+	jw_end_obj(&w);
+	jw_str(&w, "effective_action", effective_action(v->effective));
+	jw_obj(&w, "fields");
+	add_op_fields(&w, op, pi);
+	jw_str(&w, "syscall", op->name ? op->name : "");
+	if (pi->tid != pi->pid)
+		jw_num(&w, "tid", pi->tid);
+	if (op->err)
+		jw_str(&w, "error", strerror(-op->err));
+	jw_str(&w, "decision", decision_name(v->decision));
+	jw_str(&w, "rule", v->rule ? v->rule : "");
+	jw_end_obj(&w);
+	jw_end_obj(&w);
+	return jw_finish(&w);
 }
 
 char *event_build_approval(const struct enforce_opts *o, pid_t pid, pid_t tid, uint64_t id,
