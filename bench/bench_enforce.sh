@@ -28,11 +28,14 @@ med() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 printf '\n== enforcement cost per traced openat (median of 5, ns) ==\n'
 nat=$(for i in 1 2 3 4 5; do "$M" 200 | awk '/openat_ns/ {print $2}'; done | med)
 printf '%-12s %10s\n' native "$nat"
-for k in allow deny redirect; do
-	v=$(for i in 1 2 3 4 5; do "$A" wrap --policy "$d/$k.yaml" -- "$M" 200 2>/dev/null |
-		awk '/openat_ns/ {print $2}'; done | med)
+for k in allow deny redirect verify; do
+	pol=$k extra=()
+	[ "$k" = verify ] && pol=allow extra=(--verify-open always)
+	v=$(for i in 1 2 3 4 5; do "$A" wrap "${extra[@]}" --policy "$d/$pol.yaml" -- "$M" 200 \
+		2>/dev/null | awk '/openat_ns/ {print $2}'; done | med)
 	printf '%-12s %10s   (+%s ns)\n' "$k" "$v" "$((v - nat))"
 done
+echo "(verify: allow plus exit-time verification, the fallback where openat2 is missing)"
 [ -x "$py" ] || exit 0
 cat >"$d/t.py" <<'EOP'
 import threading, time, sys
