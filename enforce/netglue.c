@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* The TLS proxy of an enforce (struct enforce has no field for it: the lead
@@ -334,8 +335,25 @@ void enforce_net_connect_redirect(struct enforce *e, const struct op *op, const 
 		return;
 	}
 	if (!m.addrlen) {
-		redirect_deny(d, m.rule,
-			      "redirect_to_unix is not supported for inet sockets in ptrace mode");
+		/* redirect_to_unix: the tracer gives the fd a unix socket first. */
+		struct sockaddr_un *su = (struct sockaddr_un *)d->net_to;
+		size_t n = m.redirect_to_unix ? strlen(m.redirect_to_unix) : 0;
+
+		if (!n || n >= sizeof(su->sun_path))
+			return;
+		memset(su, 0, sizeof(*su));
+		su->sun_family = AF_UNIX;
+		memcpy(su->sun_path, m.redirect_to_unix, n);
+		d->net_to_len = (uint32_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+		if (su->sun_path[0] == '@') {
+			su->sun_path[0] = 0; /* abstract: the length counts, no NUL */
+			d->net_to_len--;
+		}
+		d->action = ACT_REDIRECT;
+		d->v.decision = d->v.effective = DECISION_REDIRECT;
+		d->v.rule = m.rule;
+		snprintf(d->v.redirect_path, sizeof(d->v.redirect_path), "unix:%s",
+			 m.redirect_to_unix);
 		return;
 	}
 	if (m.tls_mode == NET_TLS_REWRITE_SNI) {

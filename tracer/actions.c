@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 static void trash_dir_of(const struct enforce_opts *o, char *out, size_t cap)
@@ -105,7 +106,10 @@ void tracer_redirect(struct tracer *t, struct tracee *tr, bool at_seccomp, const
 {
 	int r = -EINVAL;
 
-	if (op->kind == OP_NET && d->net_to_len)
+	if (op->kind == OP_NET && d->net_to_len &&
+	    ((const struct sockaddr *)d->net_to)->sa_family == AF_UNIX)
+		r = tracer_unix_redirect_start(t, tr, at_seccomp, op, d);
+	else if (op->kind == OP_NET && d->net_to_len)
 		r = tracer_pin_sockaddr(tr, op, d->net_to, d->net_to_len);
 	else if (op->kind == OP_FILE)
 		r = redirect_file(t, tr, op, d);

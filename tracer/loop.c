@@ -134,6 +134,8 @@ void tracer_drop(struct tracer *t, struct tracee *tr)
 {
 	free(tr->verify_path);
 	tr->verify_path = NULL;
+	free(tr->unix_redir);
+	tr->unix_redir = NULL;
 	if (tr->state == TS_HELD)
 		t->nheld--;
 	scratch_release_slot(tr);

@@ -91,6 +91,8 @@ static void verify_open_exit(struct tracer *t, struct tracee *tr)
 
 static void on_syscall_exit(struct tracer *t, struct tracee *tr)
 {
+	if (tr->unix_redir)
+		tracer_unix_redirect_exit(t, tr);
 	if (tr->verify_path) {
 		verify_open_exit(t, tr);
 		free(tr->verify_path);
@@ -402,6 +404,10 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 	 * the filter: decide at the entry stop only. */
 	if (at_seccomp && !t->o.seccomp_prefilter) {
 		tracer_resume(t, tr, 0);
+		return;
+	}
+	if (tr->unix_redir && tracer_unix_redirect_armed(tr, nr, c.args)) {
+		tracer_resume(t, tr, 0); /* the rewound connect of a redirect_to_unix */
 		return;
 	}
 	tr->cur_at_seccomp = at_seccomp;

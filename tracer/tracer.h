@@ -69,6 +69,7 @@ struct tracee {
 	const char *hold_rule; /* its rule (lives as long as the policy) */
 	int64_t hold_deadline_ms;
 	char *verify_path;     /* exit-time verification of the current open, or NULL */
+	struct unix_redirect *unix_redir; /* redirect_to_unix in progress (tracer/unix_redirect.c) */
 	unsigned verify_ops;
 	struct scratch_mm *mm; /* the address space's scratch region (shared by threads) */
 	int slot;             /* this thread's slot in it, -1 none */

@@ -52,6 +52,11 @@ void tracer_detach_all(struct tracer *t);
 int tracer_pin_sockaddr(struct tracee *tr, const struct op *op, const void *sa, size_t len);
 int tracer_pin_env(struct tracer *t, struct tracee *tr, const struct op *op,
 		   const struct verdict *v, const struct policy *p);
+/* tracer/unix_redirect.c */
+int tracer_unix_redirect_start(struct tracer *t, struct tracee *tr, bool at_seccomp,
+			       const struct op *op, const struct decision_out *d);
+void tracer_unix_redirect_exit(struct tracer *t, struct tracee *tr);
+bool tracer_unix_redirect_armed(struct tracee *tr, long nr, const uint64_t args[6]);
 /* Drops a tracee and what it holds (slot, address space reference). */
 void tracer_drop(struct tracer *t, struct tracee *tr);
 /* tracer/inject.c: runs syscall nr in the stopped tracee; its return or -errno. */
