@@ -10,7 +10,9 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -39,10 +41,36 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/* Session cgroups of an agentsh that died without cleaning up: its pid is
+ * gone and (rmdir refuses otherwise) no process is left in them. */
+static void cgroup_sweep(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *de;
+	char path[4200];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		int pid;
+		unsigned n;
+
+		if (sscanf(de->d_name, "agentsh-%d-%u", &pid, &n) != 2 || pid <= 0 ||
+		    kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
+		rmdir(path);
+	}
+	closedir(d);
+}
+
 static int cgroup_create(struct ebpf *b, const char *parent)
 {
 	static unsigned seq;
 	char procs[4200];
+
+	if (!seq)
+		cgroup_sweep(parent);
 
 	snprintf(b->cg_path, sizeof(b->cg_path), "%s/agentsh-%d-%u", parent, (int)getpid(), seq++);
 	if (mkdir(b->cg_path, 0700) < 0)
