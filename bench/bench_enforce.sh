@@ -37,6 +37,26 @@ for k in allow deny redirect verify; do
 done
 echo "(verify: allow plus exit-time verification, the fallback where openat2 is missing)"
 [ -x "$py" ] || exit 0
+cat >"$d/conn.py" <<'EOP'
+import socket, time
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(512)
+port = srv.getsockname()[1]; n = 400
+t = time.perf_counter()
+for _ in range(n):
+    c = socket.create_connection(("127.0.0.1", port)); srv.accept()[0].close(); c.close()
+print(int((time.perf_counter() - t) / n * 1e9))
+EOP
+cat >"$d/net.yaml" <<EOP
+version: 1
+name: bench-net
+command_rules: [{name: all, commands: ["*"], decision: allow}]
+file_rules: [{name: all, paths: ["/**"], operations: ["*"], decision: allow}]
+network_rules: [{name: lo, cidrs: [127.0.0.0/8], decision: allow}]
+EOP
+printf '\n== connect + accept + close on loopback (median of 5, ns per connection) ==\n'
+cn=$(for i in 1 2 3 4 5; do "$py" "$d/conn.py"; done | med)
+ca=$(for i in 1 2 3 4 5; do "$A" wrap --policy "$d/net.yaml" -- "$py" "$d/conn.py" 2>/dev/null; done | med)
+awk -v n="$cn" -v a="$ca" 'BEGIN { printf "native %d  agentsh %d  ratio %.2fx  (+%.1f us per connect)\n", n, a, a / n, (a - n) / 1000 }'
 cat >"$d/t.py" <<'EOP'
 import threading, time, sys
 ev = threading.Event()
