@@ -51,7 +51,7 @@ static int parse_globals(int argc, char **argv, struct cli_globals *g)
 		log_error("AGENTSH_CLIENT_TIMEOUT: invalid duration '%s'", t);
 		return -1;
 	}
-	for (; i < argc && argv[i][0] == '-'; i++) {
+	while (i < argc && argv[i][0] == '-') {
 		const char *a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -78,7 +78,7 @@ static int parse_globals(int argc, char **argv, struct cli_globals *g)
 			log_error("unknown global option %s", a);
 			return -1;
 		}
-		i++;
+		i += 2; /* the option and its value */
 	}
 	return i;
 }

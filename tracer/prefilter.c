@@ -61,7 +61,7 @@ static int add_prctl(scmp_filter_ctx ctx, int nr)
 	static const uint64_t opts[] = { PR_SET_SECCOMP, PR_SET_PTRACER, PR_SET_DUMPABLE };
 
 	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
-		int r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A0(SCMP_CMP_EQ, opts[i]));
+		int r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A0(SCMP_CMP_EQ, opts[i], 0));
 		if (r)
 			return r;
 	}
@@ -77,7 +77,7 @@ static int add_memguard(scmp_filter_ctx ctx, const char *name, int nr)
 	int r = 0;
 
 	if (strcmp(name, "shmat") == 0)
-		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A1(SCMP_CMP_NE, 0));
+		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A1(SCMP_CMP_NE, 0, 0));
 	if (strcmp(name, "mmap") == 0) {
 		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 2,
 				     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_FIXED, MAP_FIXED),
@@ -85,14 +85,14 @@ static int add_memguard(scmp_filter_ctx ctx, const char *name, int nr)
 		if (!r)
 			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 2,
 					     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_FIXED, MAP_FIXED),
-					     SCMP_A1(SCMP_CMP_GE, big));
+					     SCMP_A1(SCMP_CMP_GE, big, 0));
 		return r;
 	}
 	r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, mask, win));
 	if (!r)
-		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A1(SCMP_CMP_GE, big));
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A1(SCMP_CMP_GE, big, 0));
 	if (!r && strcmp(name, "mremap") == 0) {
-		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A2(SCMP_CMP_GE, big));
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A2(SCMP_CMP_GE, big, 0));
 		if (!r)
 			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
 					     SCMP_A4(SCMP_CMP_MASKED_EQ, mask, win));
