@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <seccomp.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 
 /* open(2) ignores unknown flag bits; openat2 refuses them (fs/open.c
@@ -35,7 +36,66 @@ struct pin {
 	struct arch_regs regs;
 	enum abi abi;
 	bool openat2;
+	bool from_info; /* regs hold only nr and arguments, from the stop's syscall info */
 };
+
+/* struct ptrace_syscall_info as Linux 6.16 reads it (op, reserved, flags). */
+#ifndef PTRACE_SET_SYSCALL_INFO
+#define PTRACE_SET_SYSCALL_INFO 0x4212
+#endif
+struct set_syscall_info {
+	uint8_t op, reserved;
+	uint16_t flags;
+	uint32_t arch;
+	uint64_t ip, sp;
+	uint64_t nr, args[6];
+	uint32_t ret_data, reserved2;
+};
+
+/*
+ * The registers a pin changes are the syscall number and arguments. Where
+ * PTRACE_SET_SYSCALL_INFO exists they are taken from the stop's syscall info
+ * and written back with it: one ptrace call instead of GETREGS + SETREGS.
+ */
+_Static_assert(sizeof(struct set_syscall_info) == 88, "Linux 6.16 layout");
+
+static int pin_regs_get(struct tracer *t, struct pin *p)
+{
+	if (t->set_sc_info < 0 || t->cur_op != PTRACE_SYSCALL_INFO_SECCOMP)
+		return arch_host->get_regs(p->tr->tid, &p->regs);
+	memset(&p->regs, 0, sizeof(p->regs));
+	arch_host->set_nr(&p->regs, t->cur_nr);
+	for (int i = 0; i < 6; i++)
+		arch_host->set_arg(&p->regs, p->abi, i, t->cur_args[i]);
+	p->from_info = true;
+	return 0;
+}
+
+static int pin_regs_set(struct tracer *t, struct pin *p)
+{
+	struct set_syscall_info si = { .op = PTRACE_SYSCALL_INFO_SECCOMP, .arch = t->cur_arch };
+	struct arch_regs full;
+
+	if (!p->from_info)
+		return arch_host->set_regs(p->tr->tid, &p->regs);
+	si.nr = (uint64_t)arch_host->get_nr(&p->regs);
+	for (int i = 0; i < 6; i++)
+		si.args[i] = arch_host->get_arg(&p->regs, p->abi, i);
+	if (ptrace(PTRACE_SET_SYSCALL_INFO, p->tr->tid, sizeof(si), &si) == 0) {
+		t->set_sc_info = 1;
+		return 0;
+	}
+	if (errno != EIO && (errno != EINVAL || t->set_sc_info > 0))
+		return -errno;
+	/* An older kernel (EIO), or a layout it does not take: registers. */
+	t->set_sc_info = errno == EIO || t->set_sc_info == 0 ? -1 : t->set_sc_info;
+	if (arch_host->get_regs(p->tr->tid, &full) < 0)
+		return -errno;
+	arch_host->set_nr(&full, (long)si.nr);
+	for (int i = 0; i < 6; i++)
+		arch_host->set_arg(&full, p->abi, i, si.args[i]);
+	return arch_host->set_regs(p->tr->tid, &full);
+}
 
 static long openat2_nr(enum abi abi)
 {
@@ -248,7 +308,7 @@ int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
 		return 0;
 	if (!scratch_mm_mapped(tr->mm) || arch_abi_wordsize(p.abi) != 8)
 		return -ENOTSUP;
-	r = arch_host->get_regs(tr->tid, &p.regs);
+	r = pin_regs_get(t, &p);
 	if (r)
 		return r;
 	if (op->kind == OP_FILE && strstr(op->sc->name, "open") && op->sc->decode == dec_open)
@@ -261,7 +321,7 @@ int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
 		r = pin_sockaddr(&p, op);
 	if (r)
 		return r;
-	return arch_host->set_regs(tr->tid, &p.regs);
+	return pin_regs_set(t, &p);
 }
 
 /* Reads the exec's envp (at most 4096 entries of 128 KiB) from the tracee. */

@@ -428,6 +428,9 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 	op_reset(&t->op);
 	c.root = scratch_mm_root(tr->mm, tr->tgid);
 	memcpy(t->cur_args, c.args, sizeof(c.args));
+	t->cur_nr = nr;
+	t->cur_arch = si.arch;
+	t->cur_op = si.op;
 	syscalls_decode(sc, &c, &t->op);
 	if (t->op.kind == OP_PROCESS && on_process(t, tr, c.abi, at_seccomp, &t->op)) {
 		tracer_resume(t, tr, 0);

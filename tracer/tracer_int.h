@@ -14,6 +14,9 @@ struct tracer {
 	struct prefilter *pf;
 	struct op op; /* scratch: one op decoded at a time */
 	uint64_t cur_args[6]; /* the current stop's syscall arguments */
+	long cur_nr;          /* and its number, as PTRACE_GET_SYSCALL_INFO gave them */
+	uint32_t cur_arch;
+	uint8_t cur_op;       /* PTRACE_SYSCALL_INFO_SECCOMP or _ENTRY */
 	struct tracer_stats stats;
 	int sigfd;
 	int wakefd;
@@ -30,6 +33,8 @@ struct tracer {
 	bool root_done;
 	bool attached; /* attach mode: stop = detach, not kill */
 	bool have_openat2; /* pinning can refuse swapped symlinks */
+	/* PTRACE_SET_SYSCALL_INFO (Linux 6.16): 0 untried, 1 works, -1 refused */
+	int set_sc_info;
 	int root_status;
 };
 
