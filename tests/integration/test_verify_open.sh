@@ -52,6 +52,10 @@ ok "natively the racer reads the secret ($2 of $1 opens)"
 out=$("$AGENTSH" wrap --policy "$d/p.yaml" -- "$py" "$d/race.py" "$d"); set -- $out
 [ "$1" -gt 0 ] && [ "$2" = 0 ] || fail "openat2 pinning: $out (reads leaks)"
 ok "openat2 pinning: $1 opens, no leak"
+out=$(AGENTSH_TEST_NO_SET_SYSCALL_INFO=1 "$AGENTSH" wrap --policy "$d/p.yaml" -- "$py" "$d/race.py" "$d")
+set -- $out
+[ "$1" -gt 0 ] && [ "$2" = 0 ] || fail "openat2 pinning with GETREGS/SETREGS: $out (reads leaks)"
+ok "openat2 pinning without PTRACE_SET_SYSCALL_INFO: $1 opens, no leak"
 out=$(AGENTSH_TEST_NO_OPENAT2=1 "$AGENTSH" wrap --policy "$d/p.yaml" --events "$d/ev.jsonl" -- \
 	"$py" "$d/race.py" "$d"); set -- $out
 [ "$1" -gt 0 ] && [ "$2" = 0 ] || fail "exit-time verification: $out (reads leaks)"
