@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "config/config.h"
 #include "log.h"
+#include "shellwords.h"
 #include "policy/policy.h"
 
 #include <arpa/inet.h>
@@ -316,92 +317,20 @@ static int do_show(const struct popts *o)
 	return 0;
 }
 
-/*
- * Splits like a POSIX shell without expansions: '...' literal, "..." with
- * \" \\ \$ \` escapes, unquoted backslash escapes the next character.
- * Returns the word count or -1 (unterminated quote); words point into buf.
- */
-static int shell_split(const char *s, char *buf, char **words, int max)
-{
-	int n = 0;
-	char *w = buf;
-	bool in_word = false;
-
-	for (; *s; s++) {
-		if ((*s == ' ' || *s == '\t' || *s == '\n') && !in_word)
-			continue;
-		if (*s == ' ' || *s == '\t' || *s == '\n') {
-			*w++ = 0;
-			in_word = false;
-			continue;
-		}
-		if (!in_word) {
-			if (n == max - 1)
-				return -1;
-			words[n++] = w;
-			in_word = true;
-		}
-		if (*s == '\'') {
-			for (s++; *s && *s != '\''; s++)
-				*w++ = *s;
-			if (!*s)
-				return -1;
-		} else if (*s == '"') {
-			for (s++; *s && *s != '"'; s++) {
-				if (*s == '\\' && s[1] && strchr("\"\\$`", s[1]))
-					s++;
-				*w++ = *s;
-			}
-			if (!*s)
-				return -1;
-		} else if (*s == '\\' && s[1]) {
-			*w++ = *++s;
-		} else {
-			*w++ = *s;
-		}
-	}
-	*w = 0;
-	words[n] = NULL;
-	return n;
-}
-
-/* The execve-time filename: PATH lookup and symlinks resolved, as the kernel sees it. */
-static void exec_filename(const char *word, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-	char cand[PATH_MAX], real[PATH_MAX];
-
-	snprintf(out, len, "%s", word);
-	if (strchr(word, '/')) {
-		if (realpath(word, real))
-			snprintf(out, len, "%s", real);
-		return;
-	}
-	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
-		size_t n = strcspn(p, ":");
-
-		snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, n ? p : ".", word);
-		if (access(cand, X_OK) == 0 && realpath(cand, real)) {
-			snprintf(out, len, "%s", real);
-			return;
-		}
-		p += n + (p[n] == ':');
-	}
-}
-
 static int test_exec(const struct policy *p, const struct popts *o, struct verdict *v)
 {
 	size_t len = strlen(o->exec) + 1;
-	char *buf = malloc(len), **words = calloc(len + 1, sizeof(char *)), file[PATH_MAX];
-	int n = buf && words ? shell_split(o->exec, buf, words, (int)len + 1) : -1;
-	struct exec_query q = {.argv = (const char *const *)words,
+	char *buf = malloc(len), file[PATH_MAX];
+	const char **words = calloc(len + 1, sizeof(char *));
+	int n = buf && words ? shell_split(o->exec, buf, words, (int)len) : -1;
+	struct exec_query q = {.argv = words,
 			       .argc = n,
 			       .depth = (int)o->depth,
 			       .submit = !o->has_depth};
 
 	if (n <= 0) {
 		free(buf);
-		free(words);
+		free((void *)words);
 		return log_error("--exec: empty command or unterminated quote"), -1;
 	}
 	if (q.submit)
@@ -412,7 +341,7 @@ static int test_exec(const struct policy *p, const struct popts *o, struct verdi
 	}
 	policy_decide_exec(p, &q, v);
 	free(buf);
-	free(words);
+	free((void *)words);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "config/config.h"
 #include "http.h"
 #include "log.h"
+#include "shellwords.h"
 #include "policy/policy.h"
 #include "srv_policy.h"
 
@@ -121,70 +122,6 @@ cJSON *srv_policy_precheck(struct server *srv, const struct session *s, const ch
 	free(v);
 	policy_free(p);
 	return ev;
-}
-
-/* Splits like a POSIX shell without expansions ('...', "..." with \" \\ \$ \`, \x). */
-static int shell_split(const char *s, char *buf, const char **words, int max)
-{
-	int n = 0;
-	char *w = buf;
-	bool in_word = false;
-
-	for (; *s; s++) {
-		if (strchr(" \t\n", *s)) {
-			if (in_word)
-				*w++ = '\0';
-			in_word = false;
-			continue;
-		}
-		if (!in_word) {
-			if (n == max)
-				return -1;
-			words[n++] = w;
-			in_word = true;
-		}
-		if (*s == '\'') {
-			for (s++; *s && *s != '\''; s++)
-				*w++ = *s;
-		} else if (*s == '"') {
-			for (s++; *s && *s != '"'; s++) {
-				if (*s == '\\' && s[1] && strchr("\"\\$`", s[1]))
-					s++;
-				*w++ = *s;
-			}
-		} else {
-			*w++ = *s == '\\' && s[1] ? *++s : *s;
-			continue;
-		}
-		if (!*s)
-			return -1;
-	}
-	*w = '\0';
-	return n;
-}
-
-/* The execve-time filename: PATH lookup and symlinks resolved. */
-static void exec_filename(const char *word, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-	char cand[PATH_MAX], real[PATH_MAX];
-
-	snprintf(out, len, "%s", word);
-	if (strchr(word, '/')) {
-		if (realpath(word, real))
-			snprintf(out, len, "%s", real);
-		return;
-	}
-	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
-		size_t n = strcspn(p, ":");
-
-		snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, n ? p : ".", word);
-		if (access(cand, X_OK) == 0 && realpath(cand, real)) {
-			snprintf(out, len, "%s", real);
-			return;
-		}
-		p += n + (p[n] == ':');
-	}
 }
 
 static const char *test_exec(const struct policy *p, const cJSON *req, struct verdict *v)
