@@ -243,13 +243,17 @@ static int64_t now_ns(void)
  */
 #define SPIN_NS 60000
 
-static bool spin_reap(struct tracer *t)
+static bool spin_reap(struct tracer *t, struct pollfd *extra, nfds_t nextra)
 {
 	int64_t end = now_ns() + SPIN_NS;
 
 	do {
 		if (reap(t))
 			return true;
+		/* A backend's request (a seccomp-notify open) is waiting: its
+		 * caller is blocked on us, so stop looking for stops. */
+		if (nextra && poll(extra, nextra, 0) > 0)
+			return false;
 	} while (!t->root_done && now_ns() < end);
 	return false;
 }
@@ -308,7 +312,7 @@ int tracer_loop(struct tracer *t)
 			pfd[3 + i].fd = t->extra[i].fd;
 			pfd[3 + i].events = POLLIN;
 		}
-		bool busy = spin_reap(t);
+		bool busy = spin_reap(t, pfd + 3, (nfds_t)t->nextra);
 
 		if (t->root_done)
 			break;
