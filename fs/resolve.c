@@ -103,9 +103,64 @@ int fs_dirfd_path(pid_t tid, pid_t tgid, int dirfd, char *out, size_t outlen)
 	return 0;
 }
 
+/*
+ * Directories seen to be real directories (not symlinks) in our own root and
+ * mount namespace, by hash of their canonical path. Only fs_resolve_open
+ * skips their lstat: opens are pinned with RESOLVE_NO_SYMLINKS, so a
+ * directory swapped for a symlink since then makes the kernel fail the open
+ * (ELOOP) rather than open something that was not judged. The tracer clears
+ * it whenever a call of the tree can make a symlink appear (rename, symlink).
+ * /proc is never cached (magic links, per-process names). Per thread.
+ */
+#define DIRCACHE_SLOTS 4096
+#define DIRCACHE_PROBE 4
+static _Thread_local uint64_t dircache[DIRCACHE_SLOTS];
+
+static uint64_t path_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h | 1; /* 0 = empty slot */
+}
+
+static bool dircache_has(const char *path)
+{
+	uint64_t h = path_hash(path);
+
+	for (unsigned i = 0; i < DIRCACHE_PROBE; i++)
+		if (dircache[(h + i) & (DIRCACHE_SLOTS - 1)] == h)
+			return true;
+	return false;
+}
+
+static void dircache_add(const char *path)
+{
+	uint64_t h = path_hash(path);
+	unsigned at = (unsigned)(h & (DIRCACHE_SLOTS - 1));
+
+	if (strncmp(path, "/proc", 5) == 0)
+		return;
+	for (unsigned i = 0; i < DIRCACHE_PROBE; i++) {
+		uint64_t *slot = &dircache[(h + i) & (DIRCACHE_SLOTS - 1)];
+		if (!*slot || *slot == h) {
+			*slot = h;
+			return;
+		}
+	}
+	dircache[at] = h; /* full run: replace the first */
+}
+
+void fs_dircache_clear(void)
+{
+	memset(dircache, 0, sizeof(dircache));
+}
+
 struct walk {
 	const char *root; /* host path of the tracee's root, "" for ours */
 	bool direct;      /* same root and mount namespace as ours: no /proc/PID/root */
+	bool cached;      /* may skip the lstat of directories in dircache */
 	pid_t tid, tgid;
 	char cur[PATH_MAX]; /* canonical in-root path so far */
 	char rest[PATH_MAX]; /* components still to walk */
@@ -216,6 +271,8 @@ static int walk_step(struct walk *w, bool follow_last)
 	memcpy(w->rest, tail, strlen(tail) + 1);
 	if (!*tail && !follow_last)
 		return 0;
+	if (w->direct && *tail && w->cached && dircache_has(w->cur))
+		return 0;
 	if (w->direct)
 		snprintf(host, sizeof(host), "%s", w->cur);
 	else
@@ -225,6 +282,8 @@ static int walk_step(struct walk *w, bool follow_last)
 			return 2; /* the rest does not exist: keep it lexically */
 		return -errno;
 	}
+	if (S_ISDIR(st.st_mode) && w->direct && *tail)
+		dircache_add(w->cur);
 	if (!S_ISLNK(st.st_mode))
 		return 0;
 	/* Step back out of the link's own name, then walk its target. */
@@ -283,11 +342,11 @@ int fs_root_hint(pid_t tgid, char *out, size_t cap)
 	return 0;
 }
 
-int fs_resolve_in(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
-		  bool follow, bool empty_ok, char *out, size_t outlen)
+static int resolve(const char *root_hint, bool cached, pid_t tid, pid_t tgid, int dirfd,
+		   const char *path, bool follow, bool empty_ok, char *out, size_t outlen)
 {
 	char root[PATH_MAX];
-	struct walk w = { .tid = tid, .tgid = tgid };
+	struct walk w = { .tid = tid, .tgid = tgid, .cached = cached };
 	int r;
 
 	if (!path[0] && !empty_ok)
@@ -321,4 +380,16 @@ int fs_resolve_in(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const
 	if (r < 0)
 		return r;
 	return walk_finish(&w, r, out, outlen);
+}
+
+int fs_resolve_in(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
+		  bool follow, bool empty_ok, char *out, size_t outlen)
+{
+	return resolve(root_hint, false, tid, tgid, dirfd, path, follow, empty_ok, out, outlen);
+}
+
+int fs_resolve_open(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
+		    bool follow, char *out, size_t outlen)
+{
+	return resolve(root_hint, true, tid, tgid, dirfd, path, follow, false, out, outlen);
 }

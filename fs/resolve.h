@@ -23,6 +23,13 @@ int fs_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path, bool follow, 
  * looks it up. */
 int fs_resolve_in(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
 		  bool follow, bool empty_ok, char *out, size_t outlen);
+/* fs_resolve_in for a path an open will pin with RESOLVE_NO_SYMLINKS (and
+ * never under /proc): directories already seen as directories are not
+ * looked at again. Callers clear the cache (fs_dircache_clear) whenever a
+ * symlink may have appeared where a directory was. */
+int fs_resolve_open(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
+		    bool follow, char *out, size_t outlen);
+void fs_dircache_clear(void);
 /* The tracee's root for fs_resolve_in ("" = ours and our mount namespace).
  * -EXDEV when it lives in another mount namespace (use NULL there). */
 int fs_root_hint(pid_t tgid, char *out, size_t cap);

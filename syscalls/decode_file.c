@@ -33,7 +33,7 @@ static int dirfd_arg(const struct sc_ctx *c, int idx)
 
 /* Reads and resolves one path argument. */
 static int decode_path(const struct sc_ctx *c, struct op *op, struct op_path *p, int dirfd_idx,
-		       int path_idx, bool follow, bool empty_ok)
+		       int path_idx, bool follow, bool empty_ok, bool cached)
 {
 	ssize_t n = mem_read_str(c->tid, c->args[path_idx], p->raw, sizeof(p->raw));
 	int r;
@@ -44,8 +44,12 @@ static int decode_path(const struct sc_ctx *c, struct op *op, struct op_path *p,
 	}
 	p->dirfd = dirfd_arg(c, dirfd_idx);
 	p->follow = follow;
-	r = fs_resolve_in(c->root, c->tid, c->tgid, p->dirfd, p->raw, follow, empty_ok, p->path,
-		       sizeof(p->path));
+	if (cached && !empty_ok)
+		r = fs_resolve_open(c->root, c->tid, c->tgid, p->dirfd, p->raw, follow, p->path,
+				    sizeof(p->path));
+	else
+		r = fs_resolve_in(c->root, c->tid, c->tgid, p->dirfd, p->raw, follow, empty_ok,
+				  p->path, sizeof(p->path));
 	if (r) {
 		op->err_what = "path resolution";
 		return op->err = r;
@@ -82,7 +86,7 @@ int dec_open(const struct sc_ctx *c, struct op *op)
 	op->ops = syscalls_open_flags_to_ops(flags);
 	/* O_CREAT|O_EXCL never follows a final symlink; O_NOFOLLOW neither. */
 	bool follow = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
-	int r = decode_path(c, op, &op->p1, sc->dirfd, sc->path, follow, false);
+	int r = decode_path(c, op, &op->p1, sc->dirfd, sc->path, follow, false, c->dircache);
 
 	/* RESOLVE_IN_ROOT / RESOLVE_BENEATH: an absolute path is taken below
 	 * dirfd. Judge it there; the pinned call opens exactly what we judged. */
@@ -125,10 +129,10 @@ int dec_path(const struct sc_ctx *c, struct op *op)
 	op->flags = (uint64_t)atflags;
 	/* link/rename: the first path is the source. symlink: arg 0 is the
 	 * link's content, not a path we resolve. */
-	r = decode_path(c, op, &op->p1, sc->dirfd, sc->path, follow, empty_ok);
+	r = decode_path(c, op, &op->p1, sc->dirfd, sc->path, follow, empty_ok, false);
 	if (r || sc->path2 < 0)
 		return r;
-	return decode_path(c, op, &op->p2, sc->dirfd2, sc->path2, false, false);
+	return decode_path(c, op, &op->p2, sc->dirfd2, sc->path2, false, false, false);
 }
 
 /* open_by_handle_at names no path: nothing to match a rule against, so it is

@@ -4,6 +4,7 @@
 #include "log.h"
 #include "syscalls/syscalls.h"
 #include "scratch.h"
+#include "fs/resolve.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -427,6 +428,10 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 	}
 	op_reset(&t->op);
 	c.root = scratch_mm_root(tr->mm, tr->tgid);
+	c.dircache = t->have_openat2;
+	/* A symlink may now appear where a directory was (fs_resolve_open). */
+	if ((sc->ops & (FOP_RENAME | FOP_SYMLINK)) || sc->decode == dec_danger)
+		fs_dircache_clear();
 	memcpy(t->cur_args, c.args, sizeof(c.args));
 	t->cur_nr = nr;
 	t->cur_arch = si.arch;
