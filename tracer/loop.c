@@ -9,6 +9,7 @@
 #include "scratch.h"
 
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ptrace.h>
@@ -254,6 +255,9 @@ static bool spin_reap(struct tracer *t, struct pollfd *extra, nfds_t nextra)
 		 * caller is blocked on us, so stop looking for stops. */
 		if (nextra && poll(extra, nextra, 0) > 0)
 			return false;
+		/* On one CPU the tracee we just resumed needs this CPU to reach
+		 * its next stop: 26 -> 21 us per traced openat there. */
+		sched_yield();
 	} while (!t->root_done && now_ns() < end);
 	return false;
 }
