@@ -90,15 +90,18 @@ static uint64_t open_mode(const struct notify *n, const struct op *op)
 	return 0;
 }
 
-/* Opens path in the tracee's root as the call would; returns our fd or -errno. */
-static int open_pinned(struct notify *n, const struct op *op, const char *path, unsigned umask_v)
+/* Opens path in the tracee's root as the call would; returns our fd or -errno.
+ * same_root: the tracee's root and mount namespace are ours, so the canonical
+ * absolute path opens from our root without a /proc/PID/root fd. */
+static int open_pinned(struct notify *n, const struct op *op, const char *path, unsigned umask_v,
+		       bool same_root)
 {
 	int flags = op->open_flags & OPEN_VALID_FLAGS;
 	struct open_how how = { .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
 					   RESOLVE_NO_MAGICLINKS };
 	char root[64];
 	int rootfd, fd, err;
-	mode_t old;
+	mode_t old = 0;
 
 	/* openat2 refuses O_PATH with other flags, and unknown bits open(2) ignores. */
 	how.flags = (uint64_t)(flags & O_PATH ? flags & O_PATH_FLAGS : flags | O_NONBLOCK) |
@@ -110,15 +113,23 @@ static int open_pinned(struct notify *n, const struct op *op, const char *path, 
 		how.mode = open_mode(n, op) & 07777;
 		proc_status((pid_t)n->req->pid, &tg, &pp, &umask_v);
 	}
-	snprintf(root, sizeof(root), "/proc/%u/root", n->req->pid);
-	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return -errno;
-	old = umask((mode_t)umask_v);
+	if (same_root && path[0] == '/') {
+		rootfd = AT_FDCWD;
+		how.resolve &= ~(uint64_t)RESOLVE_IN_ROOT;
+	} else {
+		snprintf(root, sizeof(root), "/proc/%u/root", n->req->pid);
+		rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0)
+			return -errno;
+	}
+	if (flags & (O_CREAT | __O_TMPFILE))
+		old = umask((mode_t)umask_v);
 	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 	err = fd < 0 ? -errno : 0;
-	umask(old);
-	close(rootfd);
+	if (flags & (O_CREAT | __O_TMPFILE))
+		umask(old);
+	if (rootfd >= 0)
+		close(rootfd);
 	return fd < 0 ? err : fd;
 }
 
@@ -140,10 +151,11 @@ static int fix_fd(int fd, int flags)
 	return fd;
 }
 
-static void emulate(struct notify *n, const struct op *op, const char *path, unsigned umask_v)
+static void emulate(struct notify *n, const struct op *op, const char *path, unsigned umask_v,
+		    bool same_root)
 {
 	struct seccomp_notif_addfd add = { .id = n->req->id, .flags = SECCOMP_ADDFD_FLAG_SEND };
-	int fd = open_pinned(n, op, path, umask_v);
+	int fd = open_pinned(n, op, path, umask_v, same_root);
 
 	if (fd == -ENXIO && !(op->open_flags & O_NONBLOCK)) {
 		answer(n, 0, 0, true); /* FIFO without a reader: the kernel blocks */
@@ -168,7 +180,7 @@ static void emulate(struct notify *n, const struct op *op, const char *path, uns
 }
 
 static void apply(struct notify *n, const struct op *op, const struct decision_out *d,
-		  unsigned umask_v)
+		  unsigned umask_v, bool same_root)
 {
 	const char *path = op->p1.path;
 
@@ -192,7 +204,7 @@ static void apply(struct notify *n, const struct op *op, const struct decision_o
 	if (path == op->p1.path && (kernel_must_open(path) || (op->open_flags & O_PATH)))
 		answer(n, 0, 0, true);
 	else
-		emulate(n, op, path, umask_v);
+		emulate(n, op, path, umask_v, same_root);
 }
 
 void notify_answer_open(struct notify *n)
@@ -216,6 +228,7 @@ void notify_answer_open(struct notify *n)
 	if (tracer_proc_info(n->t, c.tid, &pi.pid, &pi.ppid, &pi.depth) < 0)
 		proc_status(c.tid, &pi.pid, &pi.ppid, &umask_v);
 	c.tgid = pi.pid;
+	c.root = tracer_root_hint(n->t, c.tid, &c.dircache);
 	op_reset(op);
 	syscalls_decode(sc, &c, op);
 	/* The arguments were copied: make sure they belong to this very request. */
@@ -227,7 +240,7 @@ void notify_answer_open(struct notify *n)
 		answer(n, 0, 0, true);
 	} else {
 		enforce_decide(n->enf, &pi, op, &d);
-		apply(n, op, &d, umask_v);
+		apply(n, op, &d, umask_v, c.root && !c.root[0]);
 	}
 	op_reset(op);
 }

@@ -1,6 +1,7 @@
 /* Read-only queries for accelerating backends (enforce/backends.c). */
 #include "compat.h"
 #include "tracer_int.h"
+#include "scratch.h"
 
 int tracer_proc_info(struct tracer *t, pid_t tid, pid_t *tgid, pid_t *ppid, int *depth)
 {
@@ -12,4 +13,14 @@ int tracer_proc_info(struct tracer *t, pid_t tid, pid_t *tgid, pid_t *ppid, int 
 	*ppid = tr->ppid;
 	*depth = tr->depth;
 	return 0;
+}
+
+const char *tracer_root_hint(struct tracer *t, pid_t tid, bool *dircache)
+{
+	struct tracee *tr = tracee_find(t->tt, tid);
+
+	/* The directory cache is cleared by the renames and symlinks the
+	 * tracer decodes: only while it sees them. */
+	*dircache = t->o.trace_file && t->have_openat2;
+	return tr ? scratch_mm_root(tr->mm, tr->tgid) : NULL;
 }
