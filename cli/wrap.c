@@ -309,6 +309,7 @@ static int run(const struct wrap_args *a, const struct config *cfg)
 		if (enforce_net_start(enf, (int)n->dns_port, ups ? list : NULL) < 0)
 			log_warn("network rules will see addresses only");
 	}
+	wrap_mode_configure(&cfg->sandbox.fuse, a->attach);
 	r = wrap_mode_tracer_new(&to, enf, &t);
 	if (!r && a->attach) {
 		pid_t pid = 0;
@@ -334,6 +335,7 @@ static int run(const struct wrap_args *a, const struct config *cfg)
 		policy_env_free(env);
 	}
 	tracer_free(t);
+	wrap_mode_done(); /* the FUSE layer's threads decide with enf */
 	enforce_free(enf);
 	return r;
 }

@@ -9,11 +9,23 @@
 static bool mode_given;
 static enum plan_mode wrap_mode = PLAN_MODE_PREFILTER;
 static struct backends *wrap_backends;
+static struct backends_opts wrap_bopts;
 
-static void wrap_mode_cleanup(void)
+void wrap_mode_configure(const struct config_fuse *fuse, bool attach)
+{
+	wrap_bopts.fuse = fuse;
+	wrap_bopts.attach = attach;
+}
+
+void wrap_mode_done(void)
 {
 	backends_free(wrap_backends);
 	wrap_backends = NULL;
+}
+
+static void wrap_mode_cleanup(void)
+{
+	wrap_mode_done();
 }
 
 /* Removes --mode X / --mode=X (before "--") from argv. 0 or -EINVAL. */
@@ -52,7 +64,7 @@ int wrap_mode_tracer_new(struct tracer_opts *o, struct enforce *enf, struct trac
 
 	if (!mode_given)
 		return tracer_new(o, enf, out);
-	r = backends_setup(wrap_mode, o, enf, &wrap_backends);
+	r = backends_setup(wrap_mode, &wrap_bopts, o, enf, &wrap_backends);
 	if (r)
 		return r;
 	atexit(wrap_mode_cleanup);

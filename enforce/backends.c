@@ -2,7 +2,9 @@
 #include "compat.h"
 #include "enforce/backends.h"
 #include "enforce/enforce.h"
+#include "config/config.h"
 #include "enforce/ebpf.h"
+#include "enforce/fuse_layer.h"
 #include "enforce/notify.h"
 #include "detect/detect.h"
 #include "log.h"
@@ -16,6 +18,7 @@ struct backends {
 	bool have_notify;
 	struct landlock_status ll_status;
 	struct ebpf *ebpf;
+	struct fuse_layer *fuse;
 };
 
 /* In the traced child, before the prefilter and exec: no allocation. */
@@ -25,6 +28,10 @@ static int child_setup(void *ctx)
 
 	if (b->ebpf && ebpf_child(b->ebpf) < 0)
 		return -EPERM;
+	/* Before Landlock: a Landlock-restricted process may not mount, and its rules must
+	 * name the files as seen through the mount. */
+	if (b->fuse && fuse_layer_child(b->fuse) < 0)
+		return -EPERM;
 	if (b->plan.landlock && landlock_apply(&b->plan.ll, &b->ll_status) < 0)
 		return -EPERM;
 	if (b->have_notify && notify_child(&b->notify) < 0)
@@ -32,13 +39,16 @@ static int child_setup(void *ctx)
 	return 0;
 }
 
-static int plan_for(enum plan_mode mode, struct enforce *enf, struct plan *pl)
+static int plan_for(enum plan_mode mode, const struct backends_opts *bo, struct enforce *enf,
+		    struct plan *pl)
 {
 	const struct enforce_opts *eo = enforce_options(enf);
 	struct policy_vars vars = { .project_root = eo->workspace, .home = getenv("HOME") };
 	struct plan_config pc = { .log_allowed = eo->log_allowed,
 				  .enforce_approvals = eo->approver != NULL,
-				  .vars = &vars };
+				  .vars = &vars,
+				  .fuse_enabled = bo && bo->fuse && bo->fuse->enabled,
+				  .attach = bo && bo->attach };
 	struct detect_result dr;
 	char why[160];
 
@@ -50,8 +60,35 @@ static int plan_for(enum plan_mode mode, struct enforce *enf, struct plan *pl)
 	return plan_build(enforce_policy(enf), &dr, &pc, mode, pl);
 }
 
-int backends_setup(enum plan_mode mode, struct tracer_opts *o, struct enforce *enf,
-		   struct backends **out)
+/* --mode fuse without the layer: refused when it cannot be made (attach), a warning when
+ * there is nothing for it to enforce (no policy, no file_rules). */
+static int fuse_check(enum plan_mode mode, const struct backends_opts *bo, const struct plan *pl)
+{
+	if (mode != PLAN_MODE_FUSE || pl->fuse)
+		return 0;
+	if (bo && bo->attach) {
+		log_error("--mode fuse is not supported here: %s", pl->off[PLAN_BE_FUSE]);
+		return -ENOTSUP;
+	}
+	log_warn("--mode fuse: no FUSE layer (%s)", pl->off[PLAN_BE_FUSE]);
+	return 0;
+}
+
+static int fuse_start(const struct backends_opts *bo, struct enforce *enf, struct backends *b)
+{
+	const struct config_fuse *c = bo ? bo->fuse : NULL;
+	struct fuse_layer_opts fo = { .workspace = b->plan.fuse_workspace,
+				      .max_background = c ? c->max_background : 0,
+				      .audit = c ? c->audit.enabled : true,
+				      .audit_mode = FUSE_AUDIT_MONITOR };
+
+	if (c && c->audit.mode && fuse_audit_mode_parse(c->audit.mode, &fo.audit_mode) < 0)
+		log_warn("sandbox.fuse.audit.mode '%s' unknown: monitor", c->audit.mode);
+	return fuse_layer_start(&fo, enf, &b->fuse);
+}
+
+int backends_setup(enum plan_mode mode, const struct backends_opts *bo, struct tracer_opts *o,
+		   struct enforce *enf, struct backends **out)
 {
 	struct backends *b = calloc(1, sizeof(*b));
 	int r;
@@ -59,7 +96,11 @@ int backends_setup(enum plan_mode mode, struct tracer_opts *o, struct enforce *e
 	if (!b)
 		return -ENOMEM;
 	b->notify.listener = -1;
-	r = plan_for(mode, enf, &b->plan);
+	r = plan_for(mode, bo, enf, &b->plan);
+	if (!r)
+		r = fuse_check(mode, bo, &b->plan);
+	if (!r && b->plan.fuse)
+		r = fuse_start(bo, enf, b);
 	if (!r && b->plan.notify_open) {
 		r = notify_prepare(&b->notify, enf);
 		b->have_notify = r == 0;
@@ -76,7 +117,7 @@ int backends_setup(enum plan_mode mode, struct tracer_opts *o, struct enforce *e
 	o->trace_file &= b->plan.trace_file;
 	o->trace_network &= b->plan.trace_network;
 	o->trace_signal &= b->plan.trace_signal;
-	if (b->plan.landlock || b->have_notify || b->ebpf) {
+	if (b->plan.landlock || b->have_notify || b->ebpf || b->fuse) {
 		o->child_setup = child_setup;
 		o->child_ctx = b;
 	}
@@ -109,6 +150,10 @@ void backends_free(struct backends *b)
 		fprintf(stderr, "agentsh: ebpf: %lu in-kernel denials in %s\n", ebpf_events(b->ebpf),
 			ebpf_cgroup_path(b->ebpf));
 	ebpf_stop(b->ebpf);
+	if (b->fuse && getenv("AGENTSH_BACKEND_STATS"))
+		fprintf(stderr, "agentsh: fuse: %lu operations refused, trashed or redirected by the layer\n",
+			fuse_layer_events(b->fuse));
+	fuse_layer_stop(b->fuse);
 	plan_free(&b->plan);
 	free(b);
 }

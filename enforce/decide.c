@@ -297,6 +297,13 @@ static void decide(struct enforce *e, const struct proc_info *pi, const struct o
 			    op->err_what ? op->err_what : "argument", strerror(-op->err));
 }
 
+/* The FUSE layer's second look: the same decision, nothing recorded, held or asked. */
+void enforce_decide_quiet(struct enforce *e, const struct proc_info *pi, const struct op *op,
+			  struct verdict *v)
+{
+	decide(e, pi, op, v);
+}
+
 /* The errno a deny returns: EPERM where that is the kernel's convention. */
 static int deny_errno(const struct op *op)
 {

@@ -4,6 +4,7 @@
 #include "jsonw.h"
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -15,16 +16,24 @@ static const char *const type_names[] = {
 	[OP_PROCESS] = "ptrace_process", [OP_DANGER] = "ptrace_process",
 };
 
-/* Unique ids without a syscall per event: a random base and a counter. */
+static uint64_t base_hi, base_lo, counter;
+
+static void event_id_init(void)
+{
+	if (getrandom(&base_hi, sizeof(base_hi), 0) < 0)
+		base_hi = (uint64_t)time(NULL) * 2654435761u;
+	if (getrandom(&base_lo, sizeof(base_lo), 0) < 0)
+		base_lo = (uint64_t)getpid() << 20;
+}
+
+/* Unique ids without a syscall per event: a random base and a counter. Events are
+ * built in the tracer's loop, the DNS proxy's and the FUSE layer's threads. */
 static void event_id(char *out, size_t cap)
 {
-	static uint64_t base_hi, base_lo, counter;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (!base_hi && getrandom(&base_hi, sizeof(base_hi), 0) < 0)
-		base_hi = (uint64_t)time(NULL) * 2654435761u;
-	if (!base_lo && getrandom(&base_lo, sizeof(base_lo), 0) < 0)
-		base_lo = (uint64_t)getpid() << 20;
-	uint64_t lo = base_lo + ++counter;
+	pthread_once(&once, event_id_init);
+	uint64_t lo = base_lo + __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
 	snprintf(out, cap, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(base_hi >> 32),
 		 (unsigned)(base_hi >> 16) & 0xffff, (unsigned)base_hi & 0xfff,
 		 (unsigned)(0x8000 | ((lo >> 48) & 0x3fff)),

@@ -8,7 +8,9 @@
 #include "compat.h"
 #include "enforce/plan.h"
 #include "detect/detect.h"
+#include "enforce/fuse_layer.h"
 
+#include <limits.h>
 #include <stdio.h>
 
 static const char *const mode_names[PLAN_MODE_COUNT] = {
@@ -83,7 +85,13 @@ static const char *backend_missing(enum plan_backend b, const struct detect_resu
 			return "eBPF cgroup programs cannot be attached here";
 		return dr->cgroup2_writable ? "" : "no writable cgroup v2 directory for the session";
 	case PLAN_BE_FUSE:
-		return "the fuse backend is not built in this version";
+		if (!fuse_layer_built())
+			return "the fuse backend is not built (no libfuse3 at build time)";
+		if (!dr->fuse.ok || !dr->dev_fuse)
+			return "FUSE is not available here (/dev/fuse or a mount method is missing)";
+		if (!(dr->cap_effective & (1ULL << DETECT_CAP_SYS_ADMIN)))
+			return "the workspace mount needs CAP_SYS_ADMIN (a private mount namespace)";
+		return "";
 	default:
 		return "unknown backend";
 	}
@@ -331,6 +339,71 @@ static void plan_ebpf(const struct policy *p, const struct detect_result *dr, st
 			pl->rules[k].ebpf_layer = true;
 }
 
+/* Could glob g match a path in the workspace ws? Its literal prefix decides. */
+static bool glob_reaches(const char *g, const char *ws)
+{
+	size_t lit = strcspn(g, "*?[]{}\\"), wl = strlen(ws);
+
+	while (lit && g[lit] && g[lit - 1] != '/')
+		lit--; /* a partial segment before a wildcard: compare the directory */
+	if (lit >= wl)
+		return strncmp(g, ws, wl) == 0 && (g[wl] == '/' || g[wl] == 0);
+	return strncmp(ws, g, lit) == 0 && (!g[lit] ? ws[lit] == '/' || !ws[lit] : true);
+}
+
+static void fuse_mark(const struct policy *p, const struct plan_config *c, struct plan *pl)
+{
+	for (size_t i = 0; i < policy_export_count(p, PLAN_SEC_FILE); i++) {
+		struct plan_rule *r = rule_at(pl, PLAN_SEC_FILE, i);
+		char *paths[32];
+		size_t np = 0;
+		unsigned ops;
+		bool redirect;
+
+		if (policy_export_file_rule(p, i, c->vars, &ops, &redirect, paths,
+					    ARRAY_SIZE(paths), &np) < 0) {
+			r->fuse_layer = true; /* unreadable: assume it reaches the workspace */
+			continue;
+		}
+		for (size_t k = 0; k < np; k++) {
+			r->fuse_layer |= glob_reaches(paths[k], pl->fuse_workspace);
+			free(paths[k]);
+		}
+	}
+}
+
+/* The workspace mounted through the FUSE layer: every file op in it is decided again. */
+static void plan_fuse(const struct policy *p, const struct plan_config *c, struct plan *pl)
+{
+	char *why = pl->off[PLAN_BE_FUSE], real[PATH_MAX];
+	size_t len = sizeof(pl->off[0]);
+	const char *ws = c->vars ? c->vars->project_root : NULL;
+
+	if (c->attach) {
+		snprintf(why, len, "attach: no mount can be made in a running process's namespace");
+		return;
+	}
+	if (pl->mode >= PLAN_MODE_FULL && !c->fuse_enabled) {
+		snprintf(why, len, "off in full/auto unless sandbox.fuse.enabled is true");
+		return;
+	}
+	if (!p || !policy_export_count(p, PLAN_SEC_FILE)) {
+		snprintf(why, len, "%s", p ? "the policy has no file_rules" : "no policy: nothing to enforce");
+		return;
+	}
+	if (!ws || ws[0] != '/' || !realpath(ws, real)) {
+		snprintf(why, len, "no usable workspace directory (%s)", ws ? ws : "none");
+		return;
+	}
+	if (strcmp(real, "/") == 0 || strlen(real) >= sizeof(pl->fuse_workspace)) {
+		snprintf(why, len, "the workspace cannot be /");
+		return;
+	}
+	snprintf(pl->fuse_workspace, sizeof(pl->fuse_workspace), "%s", real);
+	pl->fuse = true;
+	fuse_mark(p, c, pl);
+}
+
 static enum plan_mode resolve_mode(enum plan_mode m, const struct detect_result *dr)
 {
 	if (m != PLAN_MODE_AUTO)
@@ -372,6 +445,8 @@ int plan_build(const struct policy *p, const struct detect_result *dr,
 			snprintf(pl->off[b], sizeof(pl->off[0]), "no policy: nothing to restrict");
 		else if (b == PLAN_BE_EBPF)
 			plan_ebpf(p, dr, pl);
+		else if (b == PLAN_BE_FUSE)
+			plan_fuse(p, c, pl);
 	}
 	return 0;
 }

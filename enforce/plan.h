@@ -47,6 +47,7 @@ struct plan_rule {
 	enum plan_backend backend; /* who decides it first */
 	bool kernel_layer;         /* Landlock also enforces it in the kernel */
 	bool ebpf_layer;           /* the eBPF cgroup programs also enforce it */
+	bool fuse_layer;           /* the FUSE workspace also enforces it (paths in the workspace) */
 	char why[160];
 };
 
@@ -71,6 +72,9 @@ struct plan {
 	size_t ebpf_nrules;
 	__u32 ebpf_default;
 	char ebpf_cgroup_parent[4096];
+	/* FUSE: the workspace is mounted through agentsh in the command's mount namespace */
+	bool fuse;
+	char fuse_workspace[4096];
 	/* classes the prefilter still traces */
 	bool trace_execve, trace_file, trace_network, trace_signal;
 	struct plan_rule *rules;
@@ -83,7 +87,10 @@ struct plan {
 struct plan_config {
 	bool log_allowed;       /* allowed ops need an event: their class stays observed */
 	bool enforce_approvals; /* approve rules hold (need ptrace) */
-	const struct policy_vars *vars; /* ${VAR} expansion of file_rules paths */
+	const struct policy_vars *vars; /* ${VAR} expansion of file_rules paths; project_root is
+					 * the workspace the FUSE layer mounts */
+	bool fuse_enabled; /* sandbox.fuse.enabled: full/auto include FUSE */
+	bool attach;       /* attach: no mount can be made in the target's namespace */
 };
 
 const char *plan_mode_name(enum plan_mode m);

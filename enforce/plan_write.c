@@ -32,8 +32,24 @@ static void write_backends(FILE *f, const struct plan *pl)
 	else
 		fprintf(f, "  %-16s -  %s\n", "ebpf",
 			pl->off[PLAN_BE_EBPF][0] ? pl->off[PLAN_BE_EBPF] : "not requested by this mode");
-	fprintf(f, "  %-16s -  %s\n", "fuse",
-		pl->off[PLAN_BE_FUSE][0] ? pl->off[PLAN_BE_FUSE] : "not requested by this mode");
+	if (pl->fuse)
+		fprintf(f, "  %-16s ✓  workspace %s mounted through the layer (file ops decided again)\n",
+			"fuse", pl->fuse_workspace);
+	else
+		fprintf(f, "  %-16s -  %s\n", "fuse",
+			pl->off[PLAN_BE_FUSE][0] ? pl->off[PLAN_BE_FUSE] : "not requested by this mode");
+}
+
+/* Every layer under the tracer that also enforces r. */
+static const char *layers_of(const struct plan_rule *r, const struct plan *pl)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s%s%s%s%s", r->kernel_layer ? "landlock" : "",
+		 r->kernel_layer && (r->ebpf_layer || (pl->fuse && r->fuse_layer)) ? "+" : "",
+		 r->ebpf_layer ? "ebpf" : "", r->ebpf_layer && pl->fuse && r->fuse_layer ? "+" : "",
+		 pl->fuse && r->fuse_layer ? "fuse" : "");
+	return buf[0] ? buf : "-";
 }
 
 static void write_landlock_paths(FILE *f, const struct plan *pl)
@@ -64,8 +80,7 @@ void plan_write(FILE *f, const struct plan *pl)
 		const char *d = decision_name(r->decision);
 
 		fprintf(f, "  %-18s %-28s %-12s %-16s %s\n", r->section, r->name[0] ? r->name : "-",
-			d ? d : "?", plan_backend_name(r->backend),
-			r->kernel_layer ? "landlock" : r->ebpf_layer ? "ebpf" : "-");
+			d ? d : "?", plan_backend_name(r->backend), layers_of(r, pl));
 	}
 	write_landlock_paths(f, pl);
 }

@@ -18,10 +18,14 @@ filter=${CONFORMANCE_ESCAPES:-.}
 work=$(mktemp -d /tmp/agentsh-confesc-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# run.sh calls "$AGENTSH wrap ..."; the shim adds --mode.
+# run.sh calls "$AGENTSH wrap ..."; the shim adds --mode. The fuse layer mounts the
+# workspace: it is the fixture root (run.sh's ESC_ROOT), as a project's root would be;
+# with the default (cwd = work/) a rename from protected/ into it crosses the mount (EXDEV).
 shim() {
-	printf '#!/bin/bash\n[[ $1 == wrap ]] && { shift; exec %q wrap --mode %q "$@"; }\nexec %q "$@"\n' \
-		"$AGENTSH" "$1" "$AGENTSH" >"$work/agentsh-$1"
+	local ws=""
+	[[ $1 == fuse ]] && ws='--workspace "$ESC_ROOT"'
+	printf '#!/bin/bash\n[[ $1 == wrap ]] && { shift; exec %q wrap --mode %q %s "$@"; }\nexec %q "$@"\n' \
+		"$AGENTSH" "$1" "$ws" "$AGENTSH" >"$work/agentsh-$1"
 	chmod +x "$work/agentsh-$1"
 }
 verdict() { # mode name -> PASS|SKIP|FAIL...

@@ -1,0 +1,29 @@
+/* fchmod on an fd: a route the tracer does not decide (it traces chmod/fchmodat, not
+ * fchmod). Under the FUSE layer the chmod is decided by the layer. Prints the outcome. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	int fd;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: prog_fuse_fchmod FILE\n");
+		return 2;
+	}
+	fd = open(argv[1], O_RDONLY);
+	if (fd < 0) {
+		printf("open: %s\n", strerror(errno));
+		return 1;
+	}
+	if (fchmod(fd, 0600) < 0) {
+		printf("fchmod: %s\n", errno == EACCES ? "EACCES" : strerror(errno));
+		return 1;
+	}
+	printf("fchmod: OK\n");
+	return 0;
+}
