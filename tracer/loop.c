@@ -91,8 +91,10 @@ static void on_exec_event(struct tracer *t, struct tracee *tr)
 	tr->tgid = tr->tid;
 	/* A new address space: map its scratch region before any of it runs. */
 	scratch_release_slot(tr);
-	scratch_mm_unref(tr->mm);
+	struct scratch_mm *old_mm = tr->mm;
 	tr->mm = scratch_mm_new();
+	scratch_mm_inherit_root(tr->mm, old_mm);
+	scratch_mm_unref(old_mm);
 	if (scratch_map(tr, true) < 0)
 		log_warn("pid %d: cannot map the scratch region: its checked calls will be denied",
 			 tr->tid);

@@ -81,12 +81,23 @@ void scratch_mm_forget_root(struct scratch_mm *mm)
 }
 
 /* A forked child has a copy of the parent's mapping at the same address. */
+/* fork and exec keep the root and mount namespace: so does the hint. */
+void scratch_mm_inherit_root(struct scratch_mm *mm, const struct scratch_mm *from)
+{
+	if (!mm || !from || mm->root || mm->root_foreign)
+		return;
+	mm->root_foreign = from->root_foreign;
+	mm->root = from->root ? strdup(from->root) : NULL;
+}
+
 struct scratch_mm *scratch_mm_fork(const struct scratch_mm *parent)
 {
 	struct scratch_mm *mm = scratch_mm_new();
 
-	if (mm && parent)
+	if (mm && parent) {
 		mm->base = parent->base;
+		scratch_mm_inherit_root(mm, parent);
+	}
 	return mm;
 }
 

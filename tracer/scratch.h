@@ -42,6 +42,7 @@ void scratch_mm_unref(struct scratch_mm *mm);
 bool scratch_mm_mapped(const struct scratch_mm *mm);
 const char *scratch_mm_root(struct scratch_mm *mm, pid_t tgid);
 void scratch_mm_forget_root(struct scratch_mm *mm);
+void scratch_mm_inherit_root(struct scratch_mm *mm, const struct scratch_mm *from);
 
 int scratch_map(struct tracee *tr, bool at_exec);
 uint64_t scratch_put(struct tracee *tr, size_t off, const void *data, size_t len);
