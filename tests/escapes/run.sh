@@ -78,6 +78,12 @@ setup_fixture() {
 	export ESC_VICTIM_PID=$!
 	pids_to_kill+=("$ESC_VICTIM_PID")
 	disown
+	# setsid execs sleep in the same pid: wait until it has (a loaded machine
+	# can run the attack before, and the signal escapes would see "setsid").
+	for _ in $(seq 200); do
+		[[ $(cat "/proc/$ESC_VICTIM_PID/comm" 2>/dev/null) == sleep ]] && break
+		sleep 0.01
+	done
 }
 
 # --- 1. native -------------------------------------------------------------
