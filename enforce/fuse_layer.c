@@ -139,6 +139,7 @@ static int session_new(struct fuse_layer *fl)
 	fuse_layer_ops_names(&ops);
 	fuse_layer_ops_io(&ops);
 	fl->se = fuse_session_new(&args, &ops, sizeof(ops), fl);
+	fuse_opt_free_args(&args); /* the session may have added to them */
 	if (!fl->se)
 		return -ENOMEM;
 	/* libfuse >= 3.3: /dev/fd/N is a device fd opened by the caller, mounted elsewhere. */
