@@ -146,6 +146,14 @@ static void decide_danger(const struct enforce *e, const struct proc_info *pi, c
 	verdict_set(v, DECISION_DENY, rule, "%s is not allowed in a session", op->name);
 }
 
+/* A path that cannot resolve from a dirfd that names nothing (EBADF, a pipe):
+ * there is no name to judge, and the kernel fails the call (enforce_decide). */
+static bool unnamed_failure(const struct op *op)
+{
+	return op->err && op->err_native &&
+	       ((op->p1.raw[0] && op->p1.path[0] != '/') || (op->p2.raw[0] && op->p2.path[0] != '/'));
+}
+
 static int strictness(enum decision d)
 {
 	static const int rank[] = { [DECISION_ALLOW] = 0,       [DECISION_AUDIT] = 1,
@@ -286,13 +294,15 @@ static void decide(struct enforce *e, const struct proc_info *pi, const struct o
 				    "socket family %d is blocked", op->family);
 		else
 			verdict_set(v, DECISION_ALLOW, "", "%s", "");
-	} else if (!e->p) {
+	} else if (!e->p || unnamed_failure(op)) {
 		verdict_set(v, DECISION_ALLOW, "", "%s", "");
 	} else {
 		decide_policy(e, pi, op, v);
 	}
-	/* Fail closed: an argument we could not read cannot be allowed. */
-	if (op->err && e->p)
+	/* Fail closed: an argument we could not read cannot be allowed. (A path
+	 * the kernel cannot resolve either is judged by its name as written and
+	 * then fails as it would untraced: enforce_decide.) */
+	if (op->err && e->p && !op->err_native)
 		verdict_set(v, DECISION_DENY, "unreadable-argument", "cannot read %s: %s",
 			    op->err_what ? op->err_what : "argument", strerror(-op->err));
 }
@@ -373,6 +383,11 @@ void enforce_decide(struct enforce *e, const struct proc_info *pi, const struct 
 	decide(e, pi, op, &d->v);
 	d->action = action_of(&d->v);
 	d->err = d->action == ACT_DENY ? deny_errno(op) : 0;
+	/* A path the kernel cannot resolve: the call fails as it would untraced. */
+	if (op->err && op->err_native && d->action != ACT_DENY) {
+		d->action = ACT_DENY;
+		d->err = -op->err;
+	}
 	if (d->action == ACT_ALLOW && op->kind == OP_NET && !op->err)
 		enforce_net_connect_redirect(e, op, op->domain[0] ? op->domain : NULL, d);
 	if (d->action == ACT_HOLD && e->approver_fd < 0 && !e->approver_tty) {

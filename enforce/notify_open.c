@@ -182,7 +182,7 @@ static void emulate(struct notify *n, const struct op *op, const char *path, uns
 static void apply(struct notify *n, const struct op *op, const struct decision_out *d,
 		  unsigned umask_v, bool same_root)
 {
-	const char *path = op->p1.path;
+	const char *path = op_path_pin(&op->p1);
 
 	switch (d->action) {
 	case ACT_DENY:
@@ -201,7 +201,7 @@ static void apply(struct notify *n, const struct op *op, const struct decision_o
 	}
 	/* ADDFD cannot pass an O_PATH file (fget refuses it); an O_PATH fd grants no
 	 * access by itself and every use of it is decided again, so the kernel opens it. */
-	if (path == op->p1.path && (kernel_must_open(path) || (op->open_flags & O_PATH)))
+	if (path == op_path_pin(&op->p1) && (kernel_must_open(path) || (op->open_flags & O_PATH)))
 		answer(n, 0, 0, true);
 	else
 		emulate(n, op, path, umask_v, same_root);

@@ -100,6 +100,13 @@ int fs_dirfd_path(pid_t tid, pid_t tgid, int dirfd, char *out, size_t outlen)
 		return n == -ENOENT ? -EBADF : (int)n;
 	if (out[0] != '/')
 		return -ENOTDIR; /* socket:[..], pipe:[..], anon_inode:... */
+	/* A removed directory reads as "/x (deleted)": that is not its name
+	 * (a directory so named may exist), and nothing can be made in it. */
+	size_t l = strlen(out);
+	struct stat st;
+	if (l > 10 && strcmp(out + l - 10, " (deleted)") == 0 && stat(p, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && st.st_nlink == 0)
+		return -ENOENT;
 	return 0;
 }
 
@@ -278,14 +285,18 @@ static int walk_step(struct walk *w, bool follow_last)
 	else
 		snprintf(host, sizeof(host), "/proc/%d/root%s", w->tgid, w->cur);
 	if (lstat(host, &st) < 0) {
+		/* A missing directory with more to walk: the kernel fails the
+		 * same way. A missing last component is kept (creates). */
+		if ((errno == ENOENT || errno == ENOTDIR) && *tail)
+			return -errno;
 		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
-			return 2; /* the rest does not exist: keep it lexically */
+			return 2; /* the rest cannot be looked at: keep it lexically */
 		return -errno;
 	}
 	if (S_ISDIR(st.st_mode) && w->direct && *tail)
 		dircache_add(w->cur);
 	if (!S_ISLNK(st.st_mode))
-		return 0;
+		return *tail && !S_ISDIR(st.st_mode) ? -ENOTDIR : 0;
 	/* Step back out of the link's own name, then walk its target. */
 	char *slash = strrchr(w->cur, '/');
 	char linkname[PATH_MAX];
@@ -342,15 +353,75 @@ int fs_root_hint(pid_t tgid, char *out, size_t cap)
 	return 0;
 }
 
-static int resolve(const char *root_hint, bool cached, pid_t tid, pid_t tgid, int dirfd,
-		   const char *path, bool follow, bool empty_ok, char *out, size_t outlen)
+/*
+ * A trailing slash and final "." / ".." components have their own meaning to
+ * the kernel (must be a directory; rmdir "x/." is EINVAL, rename EBUSY ...).
+ * They are split off the path, the rest is resolved, and the call is pinned
+ * with them appended to that canonical directory (fs_resolve_ex's pin), so
+ * the kernel applies them itself. Returns the length of the rest; suffix gets
+ * the components as "/." "/.." and a final "/" for the slash.
+ */
+static size_t split_tail(const char *path, char *suffix, size_t cap, bool *slash, bool *dots)
 {
-	char root[PATH_MAX];
-	struct walk w = { .tid = tid, .tgid = tgid, .cached = cached };
+	size_t i = strlen(path), nc = 0, starts[64], lens[64];
+	size_t keep_root = path[0] == '/' ? 1 : 0;
+
+	*slash = *dots = false;
+	suffix[0] = 0;
+	while (i > keep_root && path[i - 1] == '/') {
+		i--;
+		*slash = true;
+	}
+	while (i > keep_root && nc < 64) {
+		size_t j = i;
+
+		while (j > 0 && path[j - 1] != '/')
+			j--;
+		if (!((i - j == 1 && path[j] == '.') || (i - j == 2 && path[j] == '.' && path[j + 1] == '.')))
+			break;
+		starts[nc] = j;
+		lens[nc++] = i - j;
+		i = j;
+		while (i > keep_root && path[i - 1] == '/')
+			i--;
+	}
+	if (i == keep_root && keep_root && !nc)
+		*slash = false; /* "/" or "//": the root itself */
+	*dots = nc > 0;
+	for (size_t k = nc; k-- > 0;) {
+		size_t l = strlen(suffix);
+		snprintf(suffix + l, cap - l, "/%.*s", (int)lens[k], path + starts[k]);
+	}
+	if (*slash) {
+		size_t l = strlen(suffix);
+		snprintf(suffix + l, cap - l, "/");
+	}
+	return i;
+}
+
+static int resolve(const char *root_hint, unsigned flags, pid_t tid, pid_t tgid, int dirfd,
+		   const char *path, char *out, size_t outlen, char *pin, size_t pincap)
+{
+	char root[PATH_MAX], suffix[PATH_MAX], base[PATH_MAX];
+	struct walk w = { .tid = tid, .tgid = tgid, .cached = flags & FS_CACHED };
+	bool follow = flags & FS_FOLLOW, slash, dots;
+	size_t bl;
 	int r;
 
-	if (!path[0] && !empty_ok)
+	if (pin && pincap)
+		pin[0] = 0;
+	if (!path[0] && !(flags & FS_EMPTY_OK))
 		return -ENOENT;
+	if (strlen(path) >= sizeof(w.rest))
+		return -ENAMETOOLONG;
+	bl = split_tail(path, suffix, sizeof(suffix), &slash, &dots);
+	memcpy(base, path, bl);
+	base[bl] = 0;
+	if (!bl && path[0])
+		snprintf(base, sizeof(base), "."); /* only dots: the directory itself */
+	/* Walked on as a directory: the kernel follows a final link there. */
+	if (dots || (slash && (flags & FS_SLASH_FOLLOWS)))
+		follow = true;
 	if (root_hint) {
 		snprintf(root, sizeof(root), "%s", root_hint);
 		w.direct = !root[0];
@@ -360,7 +431,7 @@ static int resolve(const char *root_hint, bool cached, pid_t tid, pid_t tgid, in
 			return r;
 	}
 	w.root = root;
-	if (path[0] == '/') {
+	if (base[0] == '/') {
 		w.cur[0] = '/';
 		w.cur[1] = 0;
 	} else {
@@ -371,25 +442,66 @@ static int resolve(const char *root_hint, bool cached, pid_t tid, pid_t tgid, in
 		if (r)
 			return r;
 	}
-	if (strlen(path) >= sizeof(w.rest))
-		return -ENAMETOOLONG;
-	memcpy(w.rest, path, strlen(path) + 1);
+	memcpy(w.rest, base, strlen(base) + 1);
 	do
 		r = walk_step(&w, follow);
 	while (r == 0 && w.rest[0]);
 	if (r < 0)
 		return r;
-	return walk_finish(&w, r, out, outlen);
+	if (dots) {
+		/* "x/.." and "x/." walk x: it must be a directory. */
+		char host[PATH_MAX + 64];
+		struct stat st;
+
+		if (r == 2)
+			return -ENOENT;
+		if (w.direct)
+			snprintf(host, sizeof(host), "%s", w.cur);
+		else
+			snprintf(host, sizeof(host), "/proc/%d/root%s", w.tgid, w.cur);
+		if (stat(host, &st) < 0)
+			return -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+	}
+	r = walk_finish(&w, r, out, outlen);
+	if (r || !suffix[0])
+		return r;
+	if (pin && pincap) {
+		int n = snprintf(pin, pincap, "%s%s", strcmp(out, "/") ? out : "", suffix);
+		if (n < 0 || (size_t)n >= pincap)
+			return -ENAMETOOLONG;
+	}
+	if (dots) {
+		/* The name judged: the dots applied inside the root. */
+		size_t l = strlen(w.cur);
+		if (l + strlen(suffix) >= sizeof(w.cur))
+			return -ENAMETOOLONG;
+		memcpy(w.cur + l, suffix, strlen(suffix) + 1);
+		fs_clean_path(w.cur);
+		return walk_finish(&w, 0, out, outlen);
+	}
+	return 0;
+}
+
+int fs_resolve_ex(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
+		  unsigned flags, char *out, size_t outlen, char *pin, size_t pincap)
+{
+	return resolve(root_hint, flags, tid, tgid, dirfd, path, out, outlen, pin, pincap);
 }
 
 int fs_resolve_in(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
 		  bool follow, bool empty_ok, char *out, size_t outlen)
 {
-	return resolve(root_hint, false, tid, tgid, dirfd, path, follow, empty_ok, out, outlen);
+	unsigned f = FS_SLASH_FOLLOWS | (follow ? FS_FOLLOW : 0) | (empty_ok ? FS_EMPTY_OK : 0);
+
+	return resolve(root_hint, f, tid, tgid, dirfd, path, out, outlen, NULL, 0);
 }
 
 int fs_resolve_open(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
 		    bool follow, char *out, size_t outlen)
 {
-	return resolve(root_hint, true, tid, tgid, dirfd, path, follow, false, out, outlen);
+	unsigned f = FS_CACHED | FS_SLASH_FOLLOWS | (follow ? FS_FOLLOW : 0);
+
+	return resolve(root_hint, f, tid, tgid, dirfd, path, out, outlen, NULL, 0);
 }

@@ -2,6 +2,7 @@
 #ifndef AGENTSH_RESOLVE_H
 #define AGENTSH_RESOLVE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -23,6 +24,29 @@ int fs_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path, bool follow, 
  * looks it up. */
 int fs_resolve_in(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
 		  bool follow, bool empty_ok, char *out, size_t outlen);
+/*
+ * The general form. flags: FS_FOLLOW (a final symlink is followed),
+ * FS_EMPTY_OK ("" names the dirfd), FS_CACHED (fs_resolve_open's directory
+ * cache), FS_SLASH_FOLLOWS (a trailing slash makes the kernel follow the last
+ * component: lookups and opens, not unlink/rmdir/mkdir/rename/link/symlink/
+ * mknod names). A missing or non-directory component with more to walk, a
+ * symlink loop or an over-long name fail with the kernel's errno. pin gets
+ * what the call must be pinned with when it differs from out ("" when not):
+ * out's directory with the raw path's final "/", "/." or "/.." kept, so the
+ * kernel gives them their meaning; out is the name judged (dots applied).
+ */
+/* A resolution error the kernel gives the call itself (so failing the call
+ * with it is what would happen untraced). */
+static inline bool fs_error_native(int r)
+{
+	return r == -ENOENT || r == -ENOTDIR || r == -ELOOP || r == -ENAMETOOLONG || r == -EBADF;
+}
+#define FS_FOLLOW 1u
+#define FS_EMPTY_OK 2u
+#define FS_CACHED 4u
+#define FS_SLASH_FOLLOWS 8u
+int fs_resolve_ex(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
+		  unsigned flags, char *out, size_t outlen, char *pin, size_t pincap);
 /* fs_resolve_in for a path an open will pin with RESOLVE_NO_SYMLINKS (and
  * never under /proc): directories already seen as directories are not
  * looked at again. Callers clear the cache (fs_dircache_clear) whenever a

@@ -80,8 +80,10 @@ int dec_exec(const struct sc_ctx *c, struct op *op)
 	}
 	op->p1.dirfd = execveat ? (int)(int32_t)c->args[0] : AT_FDCWD;
 	op->p1.follow = !(flags & AT_SYMLINK_NOFOLLOW);
-	r = fs_resolve_in(c->root, c->tid, c->tgid, op->p1.dirfd, op->p1.raw, op->p1.follow,
-		       flags & AT_EMPTY_PATH, op->p1.path, sizeof(op->p1.path));
+	r = fs_resolve_ex(c->root, c->tid, c->tgid, op->p1.dirfd, op->p1.raw,
+			  FS_SLASH_FOLLOWS | (op->p1.follow ? FS_FOLLOW : 0) |
+				  (flags & AT_EMPTY_PATH ? FS_EMPTY_OK : 0),
+			  op->p1.path, sizeof(op->p1.path), op->p1.pin, sizeof(op->p1.pin));
 	if (r) {
 		/* The kernel will fail the exec itself; name what was asked. */
 		snprintf(op->p1.path, sizeof(op->p1.path), "%s", op->p1.raw);

@@ -33,25 +33,32 @@ static int dirfd_arg(const struct sc_ctx *c, int idx)
 
 /* Reads and resolves one path argument. */
 static int decode_path(const struct sc_ctx *c, struct op *op, struct op_path *p, int dirfd_idx,
-		       int path_idx, bool follow, bool empty_ok, bool cached)
+		       int path_idx, bool follow, bool empty_ok, unsigned flags)
 {
 	ssize_t n = mem_read_str(c->tid, c->args[path_idx], p->raw, sizeof(p->raw));
 	int r;
 
 	if (n < 0) {
 		op->err_what = "path";
+		/* A bad pointer or a name past PATH_MAX: the kernel says the same. */
+		op->err_native = n == -EFAULT || n == -ENAMETOOLONG;
 		return op->err = (int)n;
 	}
 	p->dirfd = dirfd_arg(c, dirfd_idx);
 	p->follow = follow;
-	if (cached && !empty_ok)
-		r = fs_resolve_open(c->root, c->tid, c->tgid, p->dirfd, p->raw, follow, p->path,
-				    sizeof(p->path));
-	else
-		r = fs_resolve_in(c->root, c->tid, c->tgid, p->dirfd, p->raw, follow, empty_ok,
-				  p->path, sizeof(p->path));
+	flags |= (follow ? FS_FOLLOW : 0) | (empty_ok ? FS_EMPTY_OK : 0);
+	r = fs_resolve_ex(c->root, c->tid, c->tgid, p->dirfd, p->raw, flags, p->path,
+			  sizeof(p->path), p->pin, sizeof(p->pin));
 	if (r) {
+		/* Judged and recorded by the name as written, made absolute. */
+		char dir[PATH_MAX];
+		int len = p->raw[0] == '/' || fs_dirfd_path(c->tid, c->tgid, p->dirfd, dir, sizeof(dir))
+				? snprintf(p->path, sizeof(p->path), "%s", p->raw)
+				: snprintf(p->path, sizeof(p->path), "%s/%s", dir, p->raw);
+		if (len >= 0 && (size_t)len < sizeof(p->path) && p->path[0] == '/')
+			fs_clean_path(p->path);
 		op->err_what = "path resolution";
+		op->err_native = fs_error_native(r);
 		return op->err = r;
 	}
 	op->npaths++;
@@ -86,19 +93,25 @@ int dec_open(const struct sc_ctx *c, struct op *op)
 	op->ops = syscalls_open_flags_to_ops(flags);
 	/* O_CREAT|O_EXCL never follows a final symlink; O_NOFOLLOW neither. */
 	bool follow = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
-	int r = decode_path(c, op, &op->p1, sc->dirfd, sc->path, follow, false, c->dircache);
+	int r = decode_path(c, op, &op->p1, sc->dirfd, sc->path, follow, false,
+			    FS_SLASH_FOLLOWS | (c->dircache ? FS_CACHED : 0));
 
 	/* RESOLVE_IN_ROOT / RESOLVE_BENEATH: an absolute path is taken below
 	 * dirfd. Judge it there; the pinned call opens exactly what we judged. */
-	if (!r && op->flags && op->p1.raw[0] == '/') {
+	if (op->flags && op->p1.raw[0] == '/' && (!r || op->err_native)) {
 		const char *rel = op->p1.raw;
 		while (*rel == '/')
 			rel++;
 		op->npaths = 0;
-		r = fs_resolve_in(c->root, c->tid, c->tgid, op->p1.dirfd, *rel ? rel : ".", follow, false,
-			       op->p1.path, sizeof(op->p1.path));
+		op->err = 0;
+		op->err_native = false;
+		op->err_what = NULL;
+		r = fs_resolve_ex(c->root, c->tid, c->tgid, op->p1.dirfd, *rel ? rel : ".",
+				  FS_SLASH_FOLLOWS | (follow ? FS_FOLLOW : 0), op->p1.path,
+				  sizeof(op->p1.path), op->p1.pin, sizeof(op->p1.pin));
 		if (r) {
 			op->err_what = "path resolution";
+			op->err_native = fs_error_native(r);
 			return op->err = r;
 		}
 		op->npaths = 1;
@@ -129,10 +142,15 @@ int dec_path(const struct sc_ctx *c, struct op *op)
 	op->flags = (uint64_t)atflags;
 	/* link/rename: the first path is the source. symlink: arg 0 is the
 	 * link's content, not a path we resolve. */
-	r = decode_path(c, op, &op->p1, sc->dirfd, sc->path, follow, empty_ok, false);
+	/* The names unlink, rmdir, mkdir, rename, symlink and mknod act on are
+	 * not looked up: a trailing slash does not follow them. */
+	bool names = (op->ops & (FOP_DELETE | FOP_RMDIR | FOP_MKDIR | FOP_RENAME | FOP_SYMLINK)) ||
+		     op->ops == FOP_CREATE;
+	r = decode_path(c, op, &op->p1, sc->dirfd, sc->path, follow, empty_ok,
+			names ? 0 : FS_SLASH_FOLLOWS);
 	if (r || sc->path2 < 0)
 		return r;
-	return decode_path(c, op, &op->p2, sc->dirfd2, sc->path2, false, false, false);
+	return decode_path(c, op, &op->p2, sc->dirfd2, sc->path2, false, false, 0);
 }
 
 /* open_by_handle_at names no path: nothing to match a rule against, so it is

@@ -41,7 +41,12 @@ static int read_sockaddr(const struct sc_ctx *c, struct op *op, uint64_t addr, u
 			r = fs_resolve_in(c->root, c->tid, c->tgid, AT_FDCWD, op->p1.raw, true, false,
 				       op->p1.path, sizeof(op->p1.path));
 			if (r) {
+				/* Judged by the name as written; the kernel fails it too. */
+				snprintf(op->p1.path, sizeof(op->p1.path), "%s", op->p1.raw);
+				if (op->p1.path[0] == '/')
+					fs_clean_path(op->p1.path);
 				op->err_what = "socket path";
+				op->err_native = fs_error_native(r);
 				op->err = r;
 			}
 		}

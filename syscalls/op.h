@@ -28,9 +28,17 @@ enum op_kind {
 struct op_path {
 	char raw[PATH_MAX];  /* as the tracee wrote it */
 	char path[PATH_MAX]; /* absolute, canonical (symlinks resolved as the call would) */
+	/* What the call is pinned with when it is not path: path's directory with
+	 * the raw final "/", "/." or "/.." kept for the kernel (fs_resolve_ex). */
+	char pin[PATH_MAX];
 	bool follow;         /* the call follows a final symlink */
 	int dirfd;           /* the call's dirfd (AT_FDCWD when none) */
 };
+
+static inline const char *op_path_pin(const struct op_path *p)
+{
+	return p->pin[0] ? p->pin : p->path;
+}
 
 struct op {
 	enum op_kind kind;
@@ -40,6 +48,8 @@ struct op {
 	 * and enforcement fails closed. */
 	int err;
 	const char *err_what; /* which argument failed */
+	bool err_native;      /* err is what the kernel itself would return (a path
+			       * that cannot resolve): the call fails with it */
 
 	/* OP_FILE, OP_EXEC, OP_UNIX (path sockets), OP_DANGER (chroot ...) */
 	struct op_path p1, p2;

@@ -77,6 +77,7 @@ void op_reset(struct op *op)
 	/* Only the small header is cleared; path buffers are written before use. */
 	memset(op, 0, offsetof(struct op, p1));
 	op->p1.raw[0] = op->p1.path[0] = op->p2.raw[0] = op->p2.path[0] = 0;
+	op->p1.pin[0] = op->p2.pin[0] = 0;
 	op->npaths = 0;
 	op->ops = 0;
 	op->open_flags = 0;

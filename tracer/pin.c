@@ -136,7 +136,7 @@ static int pin_open(struct pin *p, const struct op *op)
 	if ((needs_magic(op->p1.path) || !p->openat2) && !op->open_how) {
 		if (sc->dirfd >= 0)
 			arch_host->set_arg(&p->regs, p->abi, sc->dirfd, (uint64_t)AT_FDCWD);
-		return put_path(p, SCRATCH_OFF_PATH1, op->p1.path, path_arg);
+		return put_path(p, SCRATCH_OFF_PATH1, op_path_pin(&op->p1), path_arg);
 	}
 	how.flags = (uint64_t)(unsigned)flags;
 	if (flags & (O_CREAT | O_TMPFILE)) {
@@ -166,12 +166,13 @@ static int pin_open(struct pin *p, const struct op *op)
 		uint64_t pad;
 		char path[PATH_MAX];
 	} blob;
-	size_t plen = strlen(op->p1.path) + 1;
+	const char *path = op_path_pin(&op->p1);
+	size_t plen = strlen(path) + 1;
 
 	_Static_assert(offsetof(typeof(blob), path) == 32, "path follows how");
 	blob.how = how;
 	blob.pad = 0;
-	memcpy(blob.path, op->p1.path, plen);
+	memcpy(blob.path, path, plen);
 	at = scratch_put(p->tr, SCRATCH_OFF_OPEN, &blob, 32 + plen);
 	if (!at)
 		return -ENOMEM;
@@ -190,9 +191,9 @@ static int pin_paths(struct pin *p, const struct op *op)
 
 	/* AT_EMPTY_PATH names the fd, not a string: nothing to pin. */
 	if (op->npaths >= 1 && op->p1.raw[0] && sc->path >= 0)
-		r = put_path(p, SCRATCH_OFF_PATH1, op->p1.path, sc->path);
+		r = put_path(p, SCRATCH_OFF_PATH1, op_path_pin(&op->p1), sc->path);
 	if (!r && op->npaths >= 2 && op->p2.raw[0] && sc->path2 >= 0)
-		r = put_path(p, SCRATCH_OFF_PATH2, op->p2.path, sc->path2);
+		r = put_path(p, SCRATCH_OFF_PATH2, op_path_pin(&op->p2), sc->path2);
 	return r;
 }
 
@@ -227,7 +228,7 @@ static int pin_exec(struct pin *p, const struct op *op)
 	int r = 0;
 
 	if (op->p1.raw[0])
-		r = put_path(p, SCRATCH_OFF_PATH1, op->p1.path, at ? 1 : 0);
+		r = put_path(p, SCRATCH_OFF_PATH1, op_path_pin(&op->p1), at ? 1 : 0);
 	if (!r && at && op->p1.raw[0])
 		arch_host->set_arg(&p->regs, p->abi, 0, (uint64_t)AT_FDCWD);
 	return r ? r : pin_argv(p, op, at ? 2 : 1);
