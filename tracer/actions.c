@@ -33,6 +33,15 @@ void tracer_soft_delete(struct tracer *t, struct tracee *tr, bool at_seccomp, co
 
 	if (!(op->ops & (FOP_DELETE | FOP_RMDIR)) || op->kind != OP_FILE)
 		return; /* soft_delete only changes deletions */
+	/* unlink("x/"), unlink("d/.."), rmdir("d/."): the kernel refuses these
+	 * itself (ENOTDIR, EISDIR, EINVAL ...); let it, on the pinned name. */
+	size_t pl = strlen(op->p1.path);
+	bool slash_only = strncmp(op->p1.pin, op->p1.path, pl) == 0 && strcmp(op->p1.pin + pl, "/") == 0;
+	if (op->p1.pin[0] && ((op->ops & FOP_DELETE) || !slash_only)) {
+		if (tracer_pin(t, tr, op) < 0)
+			tracer_fail_syscall(t, tr, at_seccomp, -EACCES);
+		return;
+	}
 	trash_dir_of(o, trash, sizeof(trash));
 	if (strncmp(op->p1.path, trash, strlen(trash)) == 0)
 		return; /* emptying the trash is a real delete */

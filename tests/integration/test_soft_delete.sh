@@ -38,4 +38,23 @@ id=$(echo "$list" | awk -v p="$ws/keep/a.txt" '$3 == p {print $1}')
 ok "agentsh trash restore puts it back with its content"
 "$AGENTSH" trash restore "$id" --workspace "$ws" 2>/dev/null && fail "restoring twice succeeded"
 ok "a restored entry is gone from the trash"
+# Deletions the kernel refuses are refused as natively, not soft-deleted.
+mkdir -p "$ws/keep/d/sub" "$ws/keep/e"
+echo x >"$ws/keep/f"
+out=$("$AGENTSH" wrap --workspace "$ws" --policy "$ws/p.yaml" -- /usr/bin/python3.11 -c '
+import os, sys
+os.chdir(sys.argv[1])
+for name, f in (("unlink(f/)", lambda: os.unlink("f/")), ("rmdir(d/sub/.)", lambda: os.rmdir("d/sub/.")),
+                ("rmdir(e/)", lambda: os.rmdir("e/"))):
+    try:
+        f(); print(name, "ok")
+    except OSError as e:
+        print(name, "errno", e.errno)' "$ws/keep")
+want="unlink(f/) errno 20
+rmdir(d/sub/.) errno 22
+rmdir(e/) ok"
+[ "$out" = "$want" ] || fail "trailing slash and dots under soft_delete: $out"
+[ -f "$ws/keep/f" ] && [ -d "$ws/keep/d/sub" ] && [ ! -e "$ws/keep/e" ] ||
+	fail "the refused deletions changed the tree"
+ok "unlink(f/) and rmdir(d/sub/.) fail as the kernel fails them; rmdir(e/) is soft-deleted"
 pass
