@@ -31,6 +31,7 @@ void fuse_layer_stop(struct fuse_layer *fl)
 #else
 #include "enforce/enforce.h"
 #include "enforce/fuse_int.h"
+#include "fs/trash.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -120,16 +121,6 @@ static void prepare_child(struct fuse_layer *fl, const struct stat *root)
 		      (fl->cwd[wl] == '/' || fl->cwd[wl] == 0);
 }
 
-static void trash_of(struct fuse_layer *fl, const struct enforce_opts *eo)
-{
-	const char *t = eo->trash_dir && *eo->trash_dir ? eo->trash_dir : ".agentsh_trash";
-
-	if (t[0] == '/')
-		snprintf(fl->trash, sizeof(fl->trash), "%s", t);
-	else
-		snprintf(fl->trash, sizeof(fl->trash), "%s/%s", fl->workspace, t);
-}
-
 static int session_new(struct fuse_layer *fl)
 {
 	static struct fuse_lowlevel_ops ops;
@@ -176,7 +167,7 @@ int fuse_layer_start(const struct fuse_layer_opts *o, struct enforce *enf, struc
 	fl->root_fd = fl->dev_fd = fl->stop_fd = fl->mounted[0] = fl->mounted[1] = -1;
 	snprintf(fl->workspace, sizeof(fl->workspace), "%s", o->workspace);
 	fl->o.workspace = fl->workspace;
-	trash_of(fl, enforce_options(enf));
+	fs_trash_dir(enforce_options(enf)->trash_dir, fl->workspace, fl->trash, sizeof(fl->trash));
 	r = open_all(fl, &st);
 	if (!r)
 		r = session_new(fl);

@@ -57,6 +57,16 @@ static int write_meta(const char *trash_dir, const char *id, const char *path, p
 	return fclose(f) ? -errno : 0;
 }
 
+void fs_trash_dir(const char *trash_path, const char *workspace, char *out, size_t cap)
+{
+	const char *t = trash_path && *trash_path ? trash_path : ".agentsh_trash";
+
+	if (t[0] == '/')
+		snprintf(out, cap, "%s", t);
+	else
+		snprintf(out, cap, "%s/%s", workspace && *workspace ? workspace : ".", t);
+}
+
 int fs_trash_move(const char *trash_dir, const char *path, pid_t pid, const char *session_id,
 		  char *id_out, size_t idlen)
 {

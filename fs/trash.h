@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The trash directory: trash_path (sandbox.fuse.audit.trash_path; NULL or ""
+ * = .agentsh_trash) as is when absolute, else below workspace (NULL or "" = "."). */
+void fs_trash_dir(const char *trash_path, const char *workspace, char *out, size_t cap);
 /* Moves `path` into `trash_dir` (created 0700 if missing). The entry id is
  * written to id_out. Returns 0 or -errno (-EXDEV: another filesystem). */
 int fs_trash_move(const char *trash_dir, const char *path, pid_t pid, const char *session_id,

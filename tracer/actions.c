@@ -12,16 +12,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-static void trash_dir_of(const struct enforce_opts *o, char *out, size_t cap)
-{
-	const char *t = o->trash_dir && *o->trash_dir ? o->trash_dir : ".agentsh_trash";
-
-	if (t[0] == '/')
-		snprintf(out, cap, "%s", t);
-	else
-		snprintf(out, cap, "%s/%s", o->workspace && *o->workspace ? o->workspace : ".", t);
-}
-
 /* The tracer moves the file itself, then skips the call with success. A move
  * that cannot be done (another filesystem) denies rather than deletes. */
 void tracer_soft_delete(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op,
@@ -42,7 +32,7 @@ void tracer_soft_delete(struct tracer *t, struct tracee *tr, bool at_seccomp, co
 			tracer_fail_syscall(t, tr, at_seccomp, -EACCES);
 		return;
 	}
-	trash_dir_of(o, trash, sizeof(trash));
+	fs_trash_dir(o->trash_dir, o->workspace, trash, sizeof(trash));
 	if (strncmp(op->p1.path, trash, strlen(trash)) == 0)
 		return; /* emptying the trash is a real delete */
 	r = fs_trash_move(trash, op->p1.path, tr->tgid, o->session_id, id, sizeof(id));
