@@ -198,6 +198,15 @@ static int walk_append(struct walk *w, const char *comp, size_t n)
 	return 0;
 }
 
+/* w->cur as we can look at it: direct, or through /proc/PID/root. */
+static void walk_host(const struct walk *w, char *out, size_t cap)
+{
+	if (w->direct)
+		snprintf(out, cap, "%s", w->cur);
+	else
+		snprintf(out, cap, "/proc/%d/root%s", w->tgid, w->cur);
+}
+
 /* /proc/self and /proc/thread-self name the tracer when we look: make them
  * name the tracee. */
 static int walk_proc_self(struct walk *w, const char **comp, size_t *n, char *buf, size_t cap)
@@ -280,10 +289,7 @@ static int walk_step(struct walk *w, bool follow_last)
 		return 0;
 	if (w->direct && *tail && w->cached && dircache_has(w->cur))
 		return 0;
-	if (w->direct)
-		snprintf(host, sizeof(host), "%s", w->cur);
-	else
-		snprintf(host, sizeof(host), "/proc/%d/root%s", w->tgid, w->cur);
+	walk_host(w, host, sizeof(host));
 	if (lstat(host, &st) < 0) {
 		/* A missing directory with more to walk: the kernel fails the
 		 * same way. A missing last component is kept (creates). */
@@ -399,8 +405,8 @@ static size_t split_tail(const char *path, char *suffix, size_t cap, bool *slash
 	return i;
 }
 
-static int resolve(const char *root_hint, unsigned flags, pid_t tid, pid_t tgid, int dirfd,
-		   const char *path, char *out, size_t outlen, char *pin, size_t pincap)
+int fs_resolve_ex(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
+		  unsigned flags, char *out, size_t outlen, char *pin, size_t pincap)
 {
 	char root[PATH_MAX], suffix[PATH_MAX], base[PATH_MAX];
 	struct walk w = { .tid = tid, .tgid = tgid, .cached = flags & FS_CACHED };
@@ -455,10 +461,7 @@ static int resolve(const char *root_hint, unsigned flags, pid_t tid, pid_t tgid,
 
 		if (r == 2)
 			return -ENOENT;
-		if (w.direct)
-			snprintf(host, sizeof(host), "%s", w.cur);
-		else
-			snprintf(host, sizeof(host), "/proc/%d/root%s", w.tgid, w.cur);
+		walk_host(&w, host, sizeof(host));
 		if (stat(host, &st) < 0)
 			return -errno;
 		if (!S_ISDIR(st.st_mode))
@@ -484,18 +487,12 @@ static int resolve(const char *root_hint, unsigned flags, pid_t tid, pid_t tgid,
 	return 0;
 }
 
-int fs_resolve_ex(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
-		  unsigned flags, char *out, size_t outlen, char *pin, size_t pincap)
-{
-	return resolve(root_hint, flags, tid, tgid, dirfd, path, out, outlen, pin, pincap);
-}
-
 int fs_resolve_in(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
 		  bool follow, bool empty_ok, char *out, size_t outlen)
 {
 	unsigned f = FS_SLASH_FOLLOWS | (follow ? FS_FOLLOW : 0) | (empty_ok ? FS_EMPTY_OK : 0);
 
-	return resolve(root_hint, f, tid, tgid, dirfd, path, out, outlen, NULL, 0);
+	return fs_resolve_ex(root_hint, tid, tgid, dirfd, path, f, out, outlen, NULL, 0);
 }
 
 int fs_resolve_open(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
@@ -503,5 +500,5 @@ int fs_resolve_open(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, con
 {
 	unsigned f = FS_CACHED | FS_SLASH_FOLLOWS | (follow ? FS_FOLLOW : 0);
 
-	return resolve(root_hint, f, tid, tgid, dirfd, path, out, outlen, NULL, 0);
+	return fs_resolve_ex(root_hint, tid, tgid, dirfd, path, f, out, outlen, NULL, 0);
 }
