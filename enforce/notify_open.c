@@ -101,13 +101,14 @@ static int open_pinned(struct notify *n, const struct op *op, const char *path, 
 					   RESOLVE_NO_MAGICLINKS };
 	char root[64];
 	int rootfd, fd, err;
+	bool creates = flags & (O_CREAT | __O_TMPFILE);
 	mode_t old = 0;
 
 	/* openat2 refuses O_PATH with other flags, and unknown bits open(2) ignores. */
 	how.flags = (uint64_t)(flags & O_PATH ? flags & O_PATH_FLAGS : flags | O_NONBLOCK) |
 		    O_CLOEXEC;
 	how.flags &= ~(uint64_t)O_NOCTTY;
-	if (flags & (O_CREAT | __O_TMPFILE)) {
+	if (creates) {
 		pid_t tg, pp;
 
 		how.mode = open_mode(n, op) & 07777;
@@ -122,11 +123,11 @@ static int open_pinned(struct notify *n, const struct op *op, const char *path, 
 		if (rootfd < 0)
 			return -errno;
 	}
-	if (flags & (O_CREAT | __O_TMPFILE))
+	if (creates)
 		old = umask((mode_t)umask_v);
 	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 	err = fd < 0 ? -errno : 0;
-	if (flags & (O_CREAT | __O_TMPFILE))
+	if (creates)
 		umask(old);
 	if (rootfd >= 0)
 		close(rootfd);
