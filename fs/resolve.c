@@ -112,7 +112,7 @@ int fs_dirfd_path(pid_t tid, pid_t tgid, int dirfd, char *out, size_t outlen)
 
 /*
  * Directories seen to be real directories (not symlinks) in our own root and
- * mount namespace, by hash of their canonical path. Only fs_resolve_open
+ * mount namespace, by hash of their canonical path. Only FS_CACHED walks
  * skips their lstat: opens are pinned with RESOLVE_NO_SYMLINKS, so a
  * directory swapped for a symlink since then makes the kernel fail the open
  * (ELOOP) rather than open something that was not judged. The tracer clears
@@ -491,14 +491,6 @@ int fs_resolve_in(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const
 		  bool follow, bool empty_ok, char *out, size_t outlen)
 {
 	unsigned f = FS_SLASH_FOLLOWS | (follow ? FS_FOLLOW : 0) | (empty_ok ? FS_EMPTY_OK : 0);
-
-	return fs_resolve_ex(root_hint, tid, tgid, dirfd, path, f, out, outlen, NULL, 0);
-}
-
-int fs_resolve_open(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
-		    bool follow, char *out, size_t outlen)
-{
-	unsigned f = FS_CACHED | FS_SLASH_FOLLOWS | (follow ? FS_FOLLOW : 0);
 
 	return fs_resolve_ex(root_hint, tid, tgid, dirfd, path, f, out, outlen, NULL, 0);
 }

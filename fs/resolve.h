@@ -26,7 +26,7 @@ int fs_resolve_in(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const
 		  bool follow, bool empty_ok, char *out, size_t outlen);
 /*
  * The general form. flags: FS_FOLLOW (a final symlink is followed),
- * FS_EMPTY_OK ("" names the dirfd), FS_CACHED (fs_resolve_open's directory
+ * FS_EMPTY_OK ("" names the dirfd), FS_CACHED (the directory cache, below
  * cache), FS_SLASH_FOLLOWS (a trailing slash makes the kernel follow the last
  * component: lookups and opens, not unlink/rmdir/mkdir/rename/link/symlink/
  * mknod names). A missing or non-directory component with more to walk, a
@@ -47,12 +47,10 @@ static inline bool fs_error_native(int r)
 #define FS_SLASH_FOLLOWS 8u
 int fs_resolve_ex(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
 		  unsigned flags, char *out, size_t outlen, char *pin, size_t pincap);
-/* fs_resolve_in for a path an open will pin with RESOLVE_NO_SYMLINKS (and
- * never under /proc): directories already seen as directories are not
- * looked at again. Callers clear the cache (fs_dircache_clear) whenever a
- * symlink may have appeared where a directory was. */
-int fs_resolve_open(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
-		    bool follow, char *out, size_t outlen);
+/* FS_CACHED, only for a path an open will pin with RESOLVE_NO_SYMLINKS:
+ * directories already seen as directories (never under /proc) are not looked
+ * at again. Callers clear the cache whenever a symlink may have appeared
+ * where a directory was. */
 void fs_dircache_clear(void);
 /* The tracee's root for fs_resolve_in ("" = ours and our mount namespace).
  * -EXDEV when it lives in another mount namespace (use NULL there). */

@@ -27,7 +27,7 @@ struct sc_ctx {
 	enum abi abi;
 	uint64_t args[6];
 	const char *root; /* the tracee's root hint (fs_resolve_in), NULL unknown */
-	bool dircache;    /* opens will be pinned with RESOLVE_NO_SYMLINKS: fs_resolve_open */
+	bool dircache;    /* opens will be pinned with RESOLVE_NO_SYMLINKS: FS_CACHED */
 };
 
 typedef int (*sc_decoder)(const struct sc_ctx *c, struct op *op);

@@ -429,7 +429,7 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 	op_reset(&t->op);
 	c.root = scratch_mm_root(tr->mm, tr->tgid);
 	c.dircache = t->have_openat2;
-	/* A symlink may now appear where a directory was (fs_resolve_open). */
+	/* A symlink may now appear where a directory was (FS_CACHED). */
 	if ((sc->ops & (FOP_RENAME | FOP_SYMLINK)) || sc->decode == dec_danger)
 		fs_dircache_clear();
 	memcpy(t->cur_args, c.args, sizeof(c.args));

@@ -40,7 +40,7 @@ pid_t tracer_root_pid(const struct tracer *t);
  * -ESRCH when the tracer has not seen tid yet. */
 int tracer_proc_info(struct tracer *t, pid_t tid, pid_t *tgid, pid_t *ppid, int *depth);
 /* tid's root hint for fs_resolve_in ("" = our root and mount namespace; NULL
- * unknown), and whether opens may use the directory cache (fs_resolve_open). */
+ * unknown), and whether opens may use the directory cache (FS_CACHED). */
 const char *tracer_root_hint(struct tracer *t, pid_t tid, bool *dircache);
 
 void tracer_opts_defaults(struct tracer_opts *o);
