@@ -28,23 +28,26 @@ static int read_argv(const struct sc_ctx *c, struct op *op, uint64_t vec)
 {
 	int ws = arch_abi_wordsize(c->abi);
 	char *buf = malloc(OP_MAX_ARGV_BYTES);
+	struct mem_pages *pc = malloc(sizeof(*pc));
 	int r = 0;
 
 	op->argv = calloc(OP_MAX_ARGC + 1, sizeof(char *));
-	if (!buf || !op->argv) {
+	if (!buf || !op->argv || !pc) {
 		free(buf);
+		free(pc);
 		return -ENOMEM;
 	}
+	mem_pages_init(pc, c->tid);
 	for (int i = 0; vec && i <= OP_MAX_ARGC; i++) {
 		uint64_t p = 0;
 		ssize_t n;
 
-		r = mem_read(c->tid, vec + (uint64_t)i * (uint64_t)ws, &p, (size_t)ws);
+		r = mem_pages_read(pc, vec + (uint64_t)i * (uint64_t)ws, &p, (size_t)ws);
 		if (r)
 			break;
 		if (!p)
 			break;
-		n = mem_read_str(c->tid, p, buf, OP_MAX_ARGV_BYTES);
+		n = mem_pages_read_str(pc, p, buf, OP_MAX_ARGV_BYTES);
 		if (n == -ENAMETOOLONG) {
 			op->truncated = true;
 			break;
@@ -60,6 +63,7 @@ static int read_argv(const struct sc_ctx *c, struct op *op, uint64_t vec)
 		}
 	}
 	free(buf);
+	free(pc);
 	return r;
 }
 

@@ -83,6 +83,78 @@ ssize_t mem_read_str(pid_t tid, uint64_t addr, char *buf, size_t cap)
 	return -ENAMETOOLONG;
 }
 
+void mem_pages_init(struct mem_pages *pc, pid_t tid)
+{
+	pc->tid = tid;
+	pc->next = 0;
+	memset(pc->addr, 0, sizeof(pc->addr));
+}
+
+/* The copy of the page holding addr; NULL with errno set when unmapped. */
+static const char *page_of(struct mem_pages *pc, uint64_t addr)
+{
+	uint64_t page = addr & ~4095ull;
+	unsigned i = pc->next;
+
+	for (unsigned k = 0; k < MEM_PAGES; k++)
+		if (pc->addr[k] == page + 1)
+			return pc->data[k];
+	if (mem_read(pc->tid, page, pc->data[i], 4096) < 0) {
+		errno = EFAULT;
+		return NULL;
+	}
+	pc->addr[i] = page + 1;
+	pc->next = (i + 1) % MEM_PAGES;
+	return pc->data[i];
+}
+
+int mem_pages_read(struct mem_pages *pc, uint64_t addr, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	if (addr == 0 && len)
+		return -EFAULT;
+	while (done < len) {
+		uint64_t a = addr + done;
+		size_t off = (size_t)(a & 4095), chunk = 4096 - off;
+		const char *pg = page_of(pc, a);
+
+		if (!pg)
+			return mem_read(pc->tid, addr, buf, len); /* its own error */
+		if (chunk > len - done)
+			chunk = len - done;
+		memcpy((char *)buf + done, pg + off, chunk);
+		done += chunk;
+	}
+	return 0;
+}
+
+ssize_t mem_pages_read_str(struct mem_pages *pc, uint64_t addr, char *buf, size_t cap)
+{
+	size_t done = 0;
+
+	if (addr == 0)
+		return -EFAULT;
+	while (done < cap) {
+		uint64_t a = addr + done;
+		size_t off = (size_t)(a & 4095), chunk = 4096 - off;
+		const char *pg = page_of(pc, a);
+		const char *nul;
+
+		if (!pg) /* a page we could not read whole: the slow way decides */
+			return mem_read_str(pc->tid, addr, buf, cap);
+		if (chunk > cap - done)
+			chunk = cap - done;
+		memcpy(buf + done, pg + off, chunk);
+		nul = memchr(buf + done, 0, chunk);
+		if (nul)
+			return nul - buf;
+		done += chunk;
+	}
+	buf[cap - 1] = 0;
+	return -ENAMETOOLONG;
+}
+
 int mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len)
 {
 	_cleanup_close_ int fd = mem_proc_fd(tid, O_RDWR);
