@@ -164,6 +164,7 @@ static void on_stop(struct tracer *t, struct tracee *tr, int status)
 
 	t->stats.stops++;
 	if (sig == (SIGTRAP | 0x80) || event == PTRACE_EVENT_SECCOMP) {
+		tr->stub_trap_ip = 0; /* the program runs: its exec stub is done */
 		tracer_on_syscall(t, tr);
 		return;
 	}
@@ -189,6 +190,8 @@ static void on_stop(struct tracer *t, struct tracee *tr, int status)
 		return;
 	}
 	/* Signal-delivery-stop: deliver it as is. */
+	if (sig == SIGTRAP && tr->stub_trap_ip && scratch_exec_trap(tr))
+		sig = 0;
 	if (tr->state == TS_WAIT_FIRST)
 		tr->state = TS_RUNNING;
 	resume(t, tr, sig);

@@ -197,41 +197,64 @@ static int pin_paths(struct pin *p, const struct op *op)
 	return r;
 }
 
-static int pin_argv(struct pin *p, const struct op *op, int argv_arg)
-{
-	uint64_t ptrs[OP_MAX_ARGC + 1];
-	size_t off = SCRATCH_OFF_ARGV;
-	int ws = arch_abi_wordsize(p->abi);
-	uint64_t at;
-
-	for (int i = 0; i < op->argc; i++) {
-		size_t n = strlen(op->argv[i]) + 1;
-		ptrs[i] = scratch_put(p->tr, off, op->argv[i], n);
-		if (!ptrs[i])
-			return -ENOMEM;
-		off += n;
-	}
-	ptrs[op->argc] = 0;
-	off = (off + 7) & ~(size_t)7;
-	if (ws != 8)
-		return -ENOTSUP;
-	at = scratch_put(p->tr, off, ptrs, (size_t)(op->argc + 1) * sizeof(uint64_t));
-	if (!at)
-		return -ENOMEM;
-	arch_host->set_arg(&p->regs, p->abi, argv_arg, at);
-	return 0;
-}
+/*
+ * exec: the program's name, the argument strings and the argv[] array
+ * pointing at them, laid out in one buffer and written with one pwrite
+ * (a compiler's thirty arguments used to take thirty-two).
+ */
+#define EXEC_BLOB_MAX (PATH_MAX + OP_MAX_ARGV_BYTES + 8 + (OP_MAX_ARGC + 1) * 8)
+_Static_assert(SCRATCH_OFF_ARGV + EXEC_BLOB_MAX <= SCRATCH_OFF_ENV, "exec blob fits its slot part");
 
 static int pin_exec(struct pin *p, const struct op *op)
 {
+	static char blob[EXEC_BLOB_MAX];
+	const uint64_t base = SCRATCH_OFF_ARGV;
 	bool at = op->sc->dirfd >= 0;
-	int r = 0;
+	const char *name = op->p1.raw[0] ? op_path_pin(&op->p1) : NULL;
+	size_t off = 0, n, ptr_off;
+	uint64_t slot;
 
-	if (op->p1.raw[0])
-		r = put_path(p, SCRATCH_OFF_PATH1, op_path_pin(&op->p1), at ? 1 : 0);
-	if (!r && at && op->p1.raw[0])
-		arch_host->set_arg(&p->regs, p->abi, 0, (uint64_t)AT_FDCWD);
-	return r ? r : pin_argv(p, op, at ? 2 : 1);
+	if (arch_abi_wordsize(p->abi) != 8)
+		return -ENOTSUP;
+	if (name) {
+		n = strlen(name) + 1;
+		if (n > PATH_MAX)
+			return -ENAMETOOLONG;
+		memcpy(blob, name, n);
+		off = n;
+	}
+	size_t str_off = off;
+	for (int i = 0; i < op->argc; i++) {
+		n = strlen(op->argv[i]) + 1;
+		if (off + n > PATH_MAX + OP_MAX_ARGV_BYTES)
+			return -E2BIG;
+		memcpy(blob + off, op->argv[i], n);
+		off += n;
+	}
+	ptr_off = (off + 7) & ~(size_t)7;
+	memset(blob + off, 0, ptr_off - off);
+	/* The slot's tracee address is known once written: fill the pointers
+	 * from offsets, then write everything at once. */
+	slot = scratch_slot_addr(p->tr);
+	if (!slot)
+		return -ENOMEM;
+	uint64_t *ptrs = (uint64_t *)(void *)(blob + ptr_off);
+	off = str_off;
+	for (int i = 0; i < op->argc; i++) {
+		ptrs[i] = slot + base + off;
+		off += strlen(op->argv[i]) + 1;
+	}
+	ptrs[op->argc] = 0;
+	n = ptr_off + (size_t)(op->argc + 1) * 8;
+	if (scratch_put(p->tr, base, blob, n) != slot + base)
+		return -ENOMEM;
+	if (name) {
+		arch_host->set_arg(&p->regs, p->abi, at ? 1 : 0, slot + base);
+		if (at)
+			arch_host->set_arg(&p->regs, p->abi, 0, (uint64_t)AT_FDCWD);
+	}
+	arch_host->set_arg(&p->regs, p->abi, at ? 2 : 1, slot + base + ptr_off);
+	return 0;
 }
 
 static int pin_sockaddr_bytes(struct pin *p, const struct op *op, const void *bytes, size_t len)

@@ -16,6 +16,12 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#ifdef __x86_64__
+#include <elf.h>
+#include <sys/auxv.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#endif
 
 struct scratch_mm {
 	uint64_t base;  /* 0: not mapped (32-bit ABI, or mapping failed) */
@@ -106,6 +112,209 @@ bool scratch_mm_mapped(const struct scratch_mm *mm)
 	return mm && mm->base;
 }
 
+static int mm_memfd(struct scratch_mm *mm, pid_t tgid)
+{
+	char p[64];
+
+	if (mm->memfd < 0) {
+		snprintf(p, sizeof(p), "/proc/%d/mem", tgid);
+		mm->memfd = open(p, O_RDWR | O_CLOEXEC);
+	}
+	return mm->memfd;
+}
+
+#ifdef __x86_64__
+/*
+ * The exec-time mapping without a stop of its own. At its exec event a
+ * process has run none of its code and holds only the registers the kernel
+ * gave it (all zero but rip and rsp). We point it at a stub written into the
+ * unused tail of its vDSO, with the entry point pushed as return address:
+ *
+ *	mov  eax, SYS_mmap   (execve's return value lands in rax as we resume)
+ *	syscall              mmap(SCRATCH_BASE, ...), arguments set by us
+ *	pushf
+ *	test rax, rax
+ *	js   fail
+ *	popf
+ *	mov  reg, 0          each register the call or we touched (mov: the
+ *	                     flags stay as the kernel set them)
+ *	ret                  to the entry point, rsp as the kernel left it
+ *  fail:
+ *	popf
+ *	int3                 a stop only when the mapping failed
+ *
+ * so the program starts exactly as it would have, with the region mapped,
+ * and the tracer hears of it only if mmap failed (scratch_exec_trap). The
+ * stub stays in the process's private copy of the vDSO page, never called.
+ * tests/integration/test_exec_entry.sh checks the state a program starts in.
+ */
+static const uint8_t exec_stub[] = {
+	0xb8, SYS_mmap, 0, 0, 0,      /* mov eax, SYS_mmap */
+	0x0f, 0x05,                   /* syscall */
+	0x9c,                         /* pushf */
+	0x48, 0x85, 0xc0,             /* test rax, rax */
+	0x78, 0x33,                   /* js fail (+51) */
+	0x9d,                         /* popf */
+	0xb8, 0, 0, 0, 0,             /* mov eax, 0 */
+	0xbf, 0, 0, 0, 0,             /* mov edi, 0 */
+	0xbe, 0, 0, 0, 0,             /* mov esi, 0 */
+	0xba, 0, 0, 0, 0,             /* mov edx, 0 */
+	0xb9, 0, 0, 0, 0,             /* mov ecx, 0 */
+	0x41, 0xb8, 0, 0, 0, 0,       /* mov r8d, 0 */
+	0x41, 0xb9, 0, 0, 0, 0,       /* mov r9d, 0 */
+	0x41, 0xba, 0, 0, 0, 0,       /* mov r10d, 0 */
+	0x41, 0xbb, 0, 0, 0, 0,       /* mov r11d, 0 */
+	0xc3,                         /* ret */
+	0x9d,                         /* fail: popf */
+	0xcc,                         /* int3 */
+};
+#define STUB_ROOM 128
+_Static_assert(sizeof(exec_stub) <= STUB_ROOM, "the stub fits its room");
+
+/* Where the stub goes in a 64-bit vDSO: the zero tail of its last page,
+ * past every byte of the image. The kernel maps the same image into every
+ * 64-bit process, so our own copy tells; 0 when there is no room. */
+static uint64_t vdso_stub_offset(void)
+{
+	static int done;
+	static uint64_t off;
+	const uint8_t *b = (const uint8_t *)getauxval(AT_SYSINFO_EHDR);
+	const Elf64_Ehdr *e = (const Elf64_Ehdr *)b;
+	uint64_t end, cand;
+
+	if (done)
+		return off;
+	done = 1;
+	if (!b || memcmp(e->e_ident, ELFMAG, SELFMAG) || e->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    e->e_shentsize != sizeof(Elf64_Shdr) || e->e_phentsize != sizeof(Elf64_Phdr))
+		return 0;
+	end = e->e_shoff + (uint64_t)e->e_shnum * sizeof(Elf64_Shdr);
+	if (e->e_phoff + (uint64_t)e->e_phnum * sizeof(Elf64_Phdr) > end)
+		end = e->e_phoff + (uint64_t)e->e_phnum * sizeof(Elf64_Phdr);
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(b + e->e_phoff);
+	for (int i = 0; i < e->e_phnum; i++)
+		if (ph[i].p_offset + ph[i].p_filesz > end)
+			end = ph[i].p_offset + ph[i].p_filesz;
+	const Elf64_Shdr *sh = (const Elf64_Shdr *)(b + e->e_shoff);
+	for (int i = 0; i < e->e_shnum; i++)
+		if (sh[i].sh_type != SHT_NOBITS && sh[i].sh_offset + sh[i].sh_size > end)
+			end = sh[i].sh_offset + sh[i].sh_size;
+	cand = ((end + 4095) & ~4095ull) - STUB_ROOM;
+	if (cand < end || cand > (1u << 20))
+		return 0;
+	for (size_t i = 0; i < STUB_ROOM; i++)
+		if (b[cand + i])
+			return 0;
+	off = cand;
+	return off;
+}
+
+/* The vDSO's address in a process at its exec event, from the auxiliary
+ * vector above argv and envp on its stack; 0 when not found in 8 KiB. */
+static uint64_t exec_vdso_base(pid_t tid, uint64_t sp)
+{
+	uint64_t w[1024];
+	struct iovec l = { w, sizeof(w) }, r = { (void *)sp, sizeof(w) };
+	ssize_t n = process_vm_readv(tid, &l, 1, &r, 1, 0);
+	size_t nw, i;
+
+	if (n < 16)
+		return 0;
+	nw = (size_t)n / 8;
+	i = 1 + w[0] + 1; /* argc, argv[], NULL */
+	while (i < nw && w[i]) /* envp[] */
+		i++;
+	for (i++; i + 1 < nw && w[i] != AT_NULL; i += 2)
+		if (w[i] == AT_SYSINFO_EHDR)
+			return w[i + 1];
+	return 0;
+}
+
+static int map_by_stub(struct tracee *tr)
+{
+	struct arch_regs saved, r;
+	struct user_regs_struct *u = (struct user_regs_struct *)r.raw;
+	uint64_t off = vdso_stub_offset(), vdso, sp, entry;
+	int fd;
+
+	if (!off || arch_host->get_regs(tr->tid, &saved) < 0)
+		return -ENOSYS;
+	r = saved;
+	if (u->cs != 0x33) /* not a 64-bit image: the region is not used there */
+		return -ENOSYS;
+	sp = u->rsp;
+	entry = u->rip;
+	vdso = exec_vdso_base(tr->tid, sp);
+	fd = mm_memfd(tr->mm, tr->tgid);
+	if (!vdso || fd < 0)
+		return -ENOSYS;
+	if (pwrite(fd, exec_stub, sizeof(exec_stub), (off_t)(vdso + off)) != sizeof(exec_stub) ||
+	    pwrite(fd, &entry, 8, (off_t)(sp - 8)) != 8)
+		return -EIO;
+	u->orig_rax = (unsigned long long)-1;
+	u->rdi = SCRATCH_BASE;
+	u->rsi = SCRATCH_SIZE;
+	u->rdx = PROT_READ;
+	u->r10 = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE;
+	u->r8 = (uint64_t)-1;
+	u->r9 = 0;
+	u->rsp = sp - 8;
+	u->rip = vdso + off;
+	if (arch_host->set_regs(tr->tid, &r) < 0)
+		return -EIO;
+	tr->stub_trap_ip = vdso + off + sizeof(exec_stub);
+	tr->stub_entry = entry;
+	tr->mm->base = SCRATCH_BASE;
+	return 0;
+}
+
+/* A SIGTRAP stop of a process whose exec stub ran: if it is the stub's
+ * int3, mmap failed. Start the program as the kernel would have, without
+ * the region; true when the stop was ours. */
+bool scratch_exec_trap(struct tracee *tr)
+{
+	struct arch_regs r;
+	struct user_regs_struct *u = (struct user_regs_struct *)r.raw;
+
+	if (!tr->stub_trap_ip || arch_host->get_regs(tr->tid, &r) < 0 || u->rip != tr->stub_trap_ip)
+		return false;
+	log_debug("scratch mmap in %d failed: %lld", tr->tid, (long long)(int64_t)u->rax);
+	u->rip = tr->stub_entry;
+	u->rsp += 8; /* the pushed entry point; the flags are popped already */
+	u->rax = u->rdi = u->rsi = u->rdx = u->r10 = u->r8 = u->r9 = u->rcx = u->r11 = 0;
+	tr->stub_trap_ip = 0;
+	if (tr->mm)
+		tr->mm->base = 0;
+	if (arch_host->set_regs(tr->tid, &r) < 0)
+		log_warn("cannot restore tracee %d after its scratch mapping failed", tr->tid);
+	log_warn("pid %d: cannot map the scratch region: its checked calls will be denied",
+		 tr->tid);
+	return true;
+}
+#else
+static int map_by_stub(struct tracee *tr)
+{
+	(void)tr;
+	return -ENOSYS;
+}
+
+bool scratch_exec_trap(struct tracee *tr)
+{
+	(void)tr;
+	return false;
+}
+#endif
+
+/* AGENTSH_TEST_NO_EXEC_STUB: the tests' way to the injection below. */
+static bool use_stub(void)
+{
+	static int v = -1;
+
+	if (v < 0)
+		v = !getenv("AGENTSH_TEST_NO_EXEC_STUB");
+	return v;
+}
+
 /* Maps the region in a process stopped at its exec event (at_exec) or at
  * any other stop. MAP_FIXED_NOREPLACE without MAP_FIXED: the prefilter's
  * guard only stops MAP_FIXED, so our own mapping costs no extra stop. */
@@ -122,6 +331,9 @@ int scratch_map(struct tracee *tr, bool at_exec)
 	tr->mm->memfd = -1;
 	tr->mm->base = 0;
 	memset(tr->mm->used, 0, sizeof(tr->mm->used));
+	tr->stub_trap_ip = 0;
+	if (at_exec && use_stub() && map_by_stub(tr) == 0)
+		return 0;
 	r = at_exec ? tracer_inject_syscall_trap(tr, SYS_mmap, args)
 		    : tracer_inject_syscall(tr, SYS_mmap, args);
 	if (r != (int64_t)SCRATCH_BASE) {
@@ -160,21 +372,21 @@ void scratch_release_slot(struct tracee *tr)
 	tr->slot = -1;
 }
 
+uint64_t scratch_slot_addr(struct tracee *tr)
+{
+	return slot_of(tr);
+}
+
 /* Writes len bytes at offset off of the thread's slot; returns the tracee
  * address, or 0 when the data cannot be pinned. */
 uint64_t scratch_put(struct tracee *tr, size_t off, const void *data, size_t len)
 {
 	uint64_t slot = slot_of(tr);
-	char p[64];
 
 	if (!slot || off + len > SCRATCH_SLOT_SIZE)
 		return 0;
-	if (tr->mm->memfd < 0) {
-		snprintf(p, sizeof(p), "/proc/%d/mem", tr->tgid);
-		tr->mm->memfd = open(p, O_RDWR | O_CLOEXEC);
-		if (tr->mm->memfd < 0)
-			return 0;
-	}
+	if (mm_memfd(tr->mm, tr->tgid) < 0)
+		return 0;
 	if (pwrite(tr->mm->memfd, data, len, (off_t)(slot + off)) != (ssize_t)len) {
 		/* The cached fd may belong to a process that exec'd meanwhile. */
 		tr->mm->memfd = safe_close(tr->mm->memfd);

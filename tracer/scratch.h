@@ -45,6 +45,10 @@ void scratch_mm_forget_root(struct scratch_mm *mm);
 void scratch_mm_inherit_root(struct scratch_mm *mm, const struct scratch_mm *from);
 
 int scratch_map(struct tracee *tr, bool at_exec);
+/* The SIGTRAP of a failed exec-time mapping: handled (true) or not ours. */
+bool scratch_exec_trap(struct tracee *tr);
+/* The tracee address of the thread's slot (allocated now), 0 none. */
+uint64_t scratch_slot_addr(struct tracee *tr);
 uint64_t scratch_put(struct tracee *tr, size_t off, const void *data, size_t len);
 void scratch_release_slot(struct tracee *tr);
 /* Does [addr, addr+len) touch the region? */

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# A traced program starts in exactly the state the kernel gives it: the
+# exec-time mapping of the scratch region (a stub run on the way to the
+# entry point, tracer/scratch.c) leaves every register and flag as it was.
+# Also when that mapping fails (address space limited by ulimit -v), and
+# through the older injection path (AGENTSH_TEST_NO_EXEC_STUB).
+set -u
+. "$(dirname "$0")/lib.sh"
+prog=$PROGS/prog_entry_regs
+[ "$(uname -m)" = x86_64 ] || skip "the entry-state program is x86_64 only"
+[ -x "$prog" ] || fail "$prog is missing"
+"$prog" || fail "natively, prog_entry_regs exits $? (1 register, 2 flags, 3 stack)"
+ok "native start state"
+"$AGENTSH" wrap --events /dev/null -- "$prog" || fail "under wrap: exit $?"
+ok "under wrap: same start state"
+AGENTSH_TEST_NO_EXEC_STUB=1 "$AGENTSH" wrap --events /dev/null -- "$prog" || fail "injection path: exit $?"
+ok "injection path: same start state"
+# The region is 96 MiB of address space: under this limit its mmap fails,
+# the stub stops at its int3 and the tracer starts the program itself.
+err=$( (ulimit -v 60000 && "$AGENTSH" wrap --events /dev/null -- "$prog") 2>&1) ||
+	fail "mapping failed: exit $? ($err)"
+case $err in *"cannot map the scratch region"*) ;; *) fail "no warning when the mapping failed: $err" ;; esac
+ok "mapping failed: the program still starts as the kernel left it, with a warning"
+# A dynamic program through its interpreter, many times over.
+out=$("$AGENTSH" wrap --events /dev/null -- /bin/sh -c 'i=0; while [ $i -lt 50 ]; do /bin/echo -n .; i=$((i+1)); done')
+[ ${#out} -eq 50 ] || fail "50 dynamic execs printed ${#out} dots"
+ok "50 dynamic execs"
+pass
