@@ -11,6 +11,7 @@
 #include "scratch.h"
 
 #include <sys/mman.h>
+#include <linux/sched.h>
 
 #include <seccomp.h>
 #include <sys/prctl.h>
@@ -100,6 +101,31 @@ static int add_memguard(scmp_filter_ctx ctx, const char *name, int nr)
 	return r;
 }
 
+/*
+ * Process creation. The fork event reports every new process, and the
+ * tracee count is checked there (tracer/loop.c), so fork and vfork cost no
+ * stop. clone stops only for what must be seen before it runs: new threads
+ * (a thread beyond max_tracees cannot be taken back: killing it would kill
+ * its process) and CLONE_UNTRACED (stripped). clone3 keeps its flags in
+ * memory a filter cannot read and another thread could rewrite: ENOSYS,
+ * and libc falls back to clone.
+ */
+static int add_process(scmp_filter_ctx ctx, const char *name, int nr)
+{
+	int r;
+
+	if (strcmp(name, "clone3") == 0)
+		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+	if (strcmp(name, "clone") != 0)
+		return 0;
+	r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
+			     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));
+	return r;
+}
+
 int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 {
 	struct prefilter *pf = calloc(1, sizeof(*pf));
@@ -127,6 +153,8 @@ int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 			continue;
 		if (defs[i].sf & SF_ARG_FILTER)
 			r = add_prctl(pf->ctx, nr);
+		else if (defs[i].decode == dec_process)
+			r = add_process(pf->ctx, defs[i].name, nr);
 		else if (defs[i].sf & SF_MEM_GUARD)
 			r = add_memguard(pf->ctx, defs[i].name, nr);
 		else

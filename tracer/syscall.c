@@ -113,30 +113,38 @@ static void on_syscall_exit(struct tracer *t, struct tracee *tr)
 }
 
 
-/* fork/clone: max_tracees, CLONE_UNTRACED, namespace flags; clone3 -> ENOSYS
- * (its flags live in memory another thread can rewrite; libc falls back to clone). */
-static bool on_process(struct tracer *t, struct tracee *tr, enum abi abi, bool at_seccomp,
-		       struct op *op)
+/* A fork/clone beyond max_tracees: the deny event (the call then fails with
+ * EAGAIN, at its seccomp stop or, for fork events, at its exit stop). */
+void tracer_record_max_tracees(struct tracer *t, struct tracee *tr, struct op *op)
 {
 	struct proc_info pi;
 	struct verdict v;
 
+	memset(&v, 0, sizeof(v));
+	v.decision = v.effective = DECISION_DENY;
+	v.rule = "max-tracees";
+	snprintf(v.message, sizeof(v.message), "more than %d processes and threads",
+		 t->o.max_tracees);
+	proc_info_of(tr, &pi);
+	enforce_record(t->enf, &pi, op, &v, NULL);
+}
+
+/* fork/clone seen at entry (no-prefilter mode; with the prefilter only new
+ * threads and CLONE_UNTRACED, see tracer/prefilter.c): max_tracees, and
+ * CLONE_UNTRACED stripped. clone3 -> ENOSYS (its flags live in memory
+ * another thread can rewrite; libc falls back to clone). */
+static bool on_process(struct tracer *t, struct tracee *tr, enum abi abi, bool at_seccomp,
+		       struct op *op)
+{
 	if (strcmp(op->name, "clone3") == 0) {
 		tracer_fail_syscall(t, tr, at_seccomp, -ENOSYS);
 		return true;
 	}
 	if ((int)tracee_count(t->tt) >= t->o.max_tracees) {
-		memset(&v, 0, sizeof(v));
-		v.decision = v.effective = DECISION_DENY;
-		v.rule = "max-tracees";
-		snprintf(v.message, sizeof(v.message), "more than %d processes and threads",
-			 t->o.max_tracees);
-		proc_info_of(tr, &pi);
-		enforce_record(t->enf, &pi, op, &v, NULL);
+		tracer_record_max_tracees(t, tr, op);
 		tracer_fail_syscall(t, tr, at_seccomp, -EAGAIN);
 		return true;
 	}
-	tr->pending_clone_flags = op->flags;
 	if (op->flags & CLONE_UNTRACED) {
 		struct arch_regs regs;
 

@@ -64,6 +64,7 @@ struct tracee {
 	bool deny_at_exit;    /* no-prefilter mode: rewrite the return value at exit */
 	int64_t exit_ret;     /* ... to this value */
 	uint64_t pending_clone_flags;
+	pid_t ghost;          /* a child killed at its fork event (max_tracees): its SIGCHLD is ours */
 	int pending_resume_sig;
 	bool cur_at_seccomp;  /* the current syscall stop is a seccomp stop */
 	enum abi cur_abi;

@@ -62,6 +62,8 @@ int tracer_unix_redirect_start(struct tracer *t, struct tracee *tr, bool at_secc
 			       const struct op *op, const struct decision_out *d);
 void tracer_unix_redirect_exit(struct tracer *t, struct tracee *tr);
 bool tracer_unix_redirect_armed(struct tracee *tr, long nr, const uint64_t args[6]);
+/* The deny event of a fork/clone beyond max_tracees (op: the call). */
+void tracer_record_max_tracees(struct tracer *t, struct tracee *tr, struct op *op);
 /* Drops a tracee and what it holds (slot, address space reference). */
 void tracer_drop(struct tracer *t, struct tracee *tr);
 /* tracer/inject.c: runs syscall nr in the stopped tracee; its return or -errno. */

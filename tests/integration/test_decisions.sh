@@ -155,4 +155,16 @@ set -- $out
 [ "${1:-99}" -le 20 ] && [ "${2:-0}" -ge 40 ] || fail "fork bomb: $out"
 grep -q '"rule":"max-tracees"' "$d/bomb.jsonl" || fail "no max-tracees event"
 ok "max_tracees: forks beyond the limit fail with EAGAIN ($out)"
+
+# Every way to make a process or thread at the limit: fork and vfork (no
+# seccomp stop: refused at the fork event), a raw clone, pthread_create.
+# The refused children are never heard of (no SIGCHLD), the real ones exit.
+want="forks=3 fork=EAGAIN vfork=EAGAIN clone=EAGAIN thread=EAGAIN sigchld_before=0 reaped=3"
+for mode in "" --no-prefilter; do
+	out=$("$AGENTSH" wrap $mode --max-tracees 4 --events "$d/limit$mode.jsonl" -- "$PROGS/prog_tr_forklimit")
+	[ "$out" = "$want" ] || fail "at max_tracees ${mode:-(prefilter)}: $out"
+	n=$(grep -c '"rule":"max-tracees"' "$d/limit$mode.jsonl")
+	[ "$n" -eq 4 ] || fail "at max_tracees ${mode:-(prefilter)}: $n max-tracees events, want 4"
+done
+ok "max_tracees: fork, vfork, clone and threads refused alike, with and without the prefilter"
 pass
