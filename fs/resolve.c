@@ -122,6 +122,10 @@ int fs_dirfd_path(pid_t tid, pid_t tgid, int dirfd, char *out, size_t outlen)
 #define DIRCACHE_SLOTS 4096
 #define DIRCACHE_PROBE 4
 static _Thread_local uint64_t dircache[DIRCACHE_SLOTS];
+/* A slot counts only in the generation it was filled in: clearing the
+ * cache is one increment (renames are frequent), not a 32 KiB memset. */
+static _Thread_local uint32_t dircache_gens[DIRCACHE_SLOTS];
+static _Thread_local uint32_t dircache_gen = 1;
 
 static uint64_t path_hash(const char *s)
 {
@@ -129,39 +133,45 @@ static uint64_t path_hash(const char *s)
 
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h | 1; /* 0 = empty slot */
+	return h;
 }
 
 static bool dircache_has(const char *path)
 {
 	uint64_t h = path_hash(path);
 
-	for (unsigned i = 0; i < DIRCACHE_PROBE; i++)
-		if (dircache[(h + i) & (DIRCACHE_SLOTS - 1)] == h)
+	for (unsigned i = 0; i < DIRCACHE_PROBE; i++) {
+		unsigned at = (unsigned)((h + i) & (DIRCACHE_SLOTS - 1));
+		if (dircache_gens[at] == dircache_gen && dircache[at] == h)
 			return true;
+	}
 	return false;
 }
 
 static void dircache_add(const char *path)
 {
 	uint64_t h = path_hash(path);
-	unsigned at = (unsigned)(h & (DIRCACHE_SLOTS - 1));
+	unsigned first = (unsigned)(h & (DIRCACHE_SLOTS - 1));
 
 	if (strncmp(path, "/proc", 5) == 0)
 		return;
 	for (unsigned i = 0; i < DIRCACHE_PROBE; i++) {
-		uint64_t *slot = &dircache[(h + i) & (DIRCACHE_SLOTS - 1)];
-		if (!*slot || *slot == h) {
-			*slot = h;
+		unsigned at = (unsigned)((h + i) & (DIRCACHE_SLOTS - 1));
+		if (dircache_gens[at] != dircache_gen || dircache[at] == h) {
+			dircache[at] = h;
+			dircache_gens[at] = dircache_gen;
 			return;
 		}
 	}
-	dircache[at] = h; /* full run: replace the first */
+	dircache[first] = h; /* full run: replace the first */
 }
 
 void fs_dircache_clear(void)
 {
-	memset(dircache, 0, sizeof(dircache));
+	if (++dircache_gen == 0) { /* wrapped: no old slot may look current */
+		memset(dircache_gens, 0, sizeof(dircache_gens));
+		dircache_gen = 1;
+	}
 }
 
 struct walk {
