@@ -182,6 +182,9 @@ struct walk {
 	char cur[PATH_MAX]; /* canonical in-root path so far */
 	char rest[PATH_MAX]; /* components still to walk */
 	int links;
+	char *typed;       /* if set: the path with its last component as written */
+	size_t typedcap;   /* (final symlink not followed), noted on the way */
+	bool typed_set;
 };
 
 static int walk_push_front(struct walk *w, const char *target, const char *tail)
@@ -295,6 +298,13 @@ static int walk_step(struct walk *w, bool follow_last)
 	if (r)
 		return r;
 	memcpy(w->rest, tail, strlen(tail) + 1);
+	/* The first last component is the path's own: whatever links brought
+	 * us here, the rest of the walk only follows what it names. */
+	if (!*tail && w->typed && !w->typed_set) {
+		int tn = snprintf(w->typed, w->typedcap, "%s%s", w->root,
+				  strcmp(w->cur, "/") || !w->root[0] ? w->cur : "");
+		w->typed_set = tn >= 0 && (size_t)tn < w->typedcap;
+	}
 	if (!*tail && !follow_last)
 		return 0;
 	if (w->direct && *tail && w->cached && dircache_has(w->cur))
@@ -415,11 +425,13 @@ static size_t split_tail(const char *path, char *suffix, size_t cap, bool *slash
 	return i;
 }
 
-int fs_resolve_ex(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
-		  unsigned flags, char *out, size_t outlen, char *pin, size_t pincap)
+static int resolve(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
+		   unsigned flags, char *out, size_t outlen, char *pin, size_t pincap, char *typed,
+		   size_t typedcap)
 {
 	char root[PATH_MAX], suffix[PATH_MAX], base[PATH_MAX];
-	struct walk w = { .tid = tid, .tgid = tgid, .cached = flags & FS_CACHED };
+	struct walk w = { .tid = tid, .tgid = tgid, .cached = flags & FS_CACHED,
+			  .typed = typed, .typedcap = typedcap };
 	bool follow = flags & FS_FOLLOW, slash, dots;
 	size_t bl;
 	int r;
@@ -495,6 +507,27 @@ int fs_resolve_ex(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const
 		return walk_finish(&w, 0, out, outlen);
 	}
 	return 0;
+}
+
+int fs_resolve_ex(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
+		  unsigned flags, char *out, size_t outlen, char *pin, size_t pincap)
+{
+	return resolve(root_hint, tid, tgid, dirfd, path, flags, out, outlen, pin, pincap, NULL, 0);
+}
+
+int fs_resolve_typed(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
+		     unsigned flags, char *out, size_t outlen, char *pin, size_t pincap, char *typed,
+		     size_t typedcap)
+{
+	int r;
+
+	typed[0] = 0;
+	r = resolve(root_hint, tid, tgid, dirfd, path, flags, out, outlen, pin, pincap, typed,
+		    typedcap);
+	/* A final slash or dots, an error: the typed name is looked up alone. */
+	if (r || pin[0] || !typed[0])
+		typed[0] = 0;
+	return r;
 }
 
 int fs_resolve_in(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,

@@ -47,6 +47,14 @@ static inline bool fs_error_native(int r)
 #define FS_SLASH_FOLLOWS 8u
 int fs_resolve_ex(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
 		  unsigned flags, char *out, size_t outlen, char *pin, size_t pincap);
+/* The same, also giving typed: the path with its last component as written
+ * (a final symlink not followed), as fs_resolve_in(..., follow = false)
+ * would, noted during the one walk. "" when that walk cannot tell (a final
+ * slash or dots, an error): look it up with fs_resolve_in then. pin must be
+ * given. */
+int fs_resolve_typed(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
+		     unsigned flags, char *out, size_t outlen, char *pin, size_t pincap, char *typed,
+		     size_t typedcap);
 /* FS_CACHED, only for a path an open will pin with RESOLVE_NO_SYMLINKS:
  * directories already seen as directories (never under /proc) are not looked
  * at again. Callers clear the cache whenever a symlink may have appeared

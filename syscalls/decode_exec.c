@@ -84,10 +84,11 @@ int dec_exec(const struct sc_ctx *c, struct op *op)
 	}
 	op->p1.dirfd = execveat ? (int)(int32_t)c->args[0] : AT_FDCWD;
 	op->p1.follow = !(flags & AT_SYMLINK_NOFOLLOW);
-	r = fs_resolve_ex(c->root, c->tid, c->tgid, op->p1.dirfd, op->p1.raw,
-			  FS_SLASH_FOLLOWS | (op->p1.follow ? FS_FOLLOW : 0) |
-				  (flags & AT_EMPTY_PATH ? FS_EMPTY_OK : 0),
-			  op->p1.path, sizeof(op->p1.path), op->p1.pin, sizeof(op->p1.pin));
+	r = fs_resolve_typed(c->root, c->tid, c->tgid, op->p1.dirfd, op->p1.raw,
+			     FS_SLASH_FOLLOWS | (op->p1.follow ? FS_FOLLOW : 0) |
+				     (flags & AT_EMPTY_PATH ? FS_EMPTY_OK : 0),
+			     op->p1.path, sizeof(op->p1.path), op->p1.pin, sizeof(op->p1.pin),
+			     op->p2.path, sizeof(op->p2.path));
 	if (r) {
 		/* The kernel will fail the exec itself; name what was asked. */
 		snprintf(op->p1.path, sizeof(op->p1.path), "%s", op->p1.raw);
@@ -97,8 +98,9 @@ int dec_exec(const struct sc_ctx *c, struct op *op)
 	op->flags = (uint64_t)flags;
 	/* The name as typed, final symlink kept (p2 is not a second path here):
 	 * policies name commands as users type them (sh, python3). */
-	if (fs_resolve_in(c->root, c->tid, c->tgid, op->p1.dirfd, op->p1.raw, false, flags & AT_EMPTY_PATH,
-		       op->p2.path, sizeof(op->p2.path)))
+	if (!op->p2.path[0] &&
+	    fs_resolve_in(c->root, c->tid, c->tgid, op->p1.dirfd, op->p1.raw, false, flags & AT_EMPTY_PATH,
+			  op->p2.path, sizeof(op->p2.path)))
 		snprintf(op->p2.path, sizeof(op->p2.path), "%s", op->p1.path);
 	r = read_argv(c, op, c->args[argv_idx]);
 	if (r) {

@@ -190,6 +190,80 @@ static void test_resolve_dangling_symlink_followed_to_target(void **s)
 	assert_string_equal(out, want);
 }
 
+/* The exec decoder's one walk: its typed name is what a walk of its own
+ * (final symlink not followed) gives, through intermediate and final links,
+ * relative names and missing files; "" where it must be looked up alone. */
+static void test_resolve_typed_matches_nofollow_walk(void **s)
+{
+	char dir[] = "/tmp/agentsh-typed-XXXXXX", p[PATH_MAX], t[PATH_MAX];
+	static const char *names[] = {
+		"bin/tool", "lbin/tool", "lbin/ltool", "abin/ltool", "bin/../lbin/ltool",
+		"lbin/missing", "lbin/dangling", "bin/chain", "lbin/./tool",
+	};
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/bin", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/bin/tool", dir);
+	close(open(p, O_CREAT | O_WRONLY, 0755));
+	snprintf(p, sizeof(p), "%s/lbin", dir);
+	assert_int_equal(symlink("bin", p), 0);
+	snprintf(p, sizeof(p), "%s/abin", dir);
+	snprintf(t, sizeof(t), "%s/bin", dir);
+	assert_int_equal(symlink(t, p), 0);
+	snprintf(p, sizeof(p), "%s/bin/ltool", dir);
+	assert_int_equal(symlink("tool", p), 0);
+	snprintf(p, sizeof(p), "%s/bin/dangling", dir);
+	assert_int_equal(symlink("nowhere", p), 0);
+	snprintf(p, sizeof(p), "%s/bin/chain", dir);
+	assert_int_equal(symlink("../lbin/ltool", p), 0);
+	assert_int_equal(chdir(dir), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		for (int rel = 0; rel < 2; rel++) {
+			char out[PATH_MAX], pin[PATH_MAX], typed[PATH_MAX], want[PATH_MAX];
+
+			if (rel)
+				snprintf(p, sizeof(p), "%s", names[i]);
+			else
+				snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+			assert_int_equal(fs_resolve_typed("", getpid(), getpid(), AT_FDCWD, p,
+							  FS_FOLLOW | FS_SLASH_FOLLOWS, out, sizeof(out),
+							  pin, sizeof(pin), typed, sizeof(typed)), 0);
+			assert_int_equal(fs_resolve_in("", getpid(), getpid(), AT_FDCWD, p, false, false,
+						       want, sizeof(want)), 0);
+			assert_string_equal(typed, want);
+		}
+	}
+	char out[PATH_MAX], pin[PATH_MAX], typed[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/lbin/", dir);
+	assert_int_equal(fs_resolve_typed("", getpid(), getpid(), AT_FDCWD, p, FS_FOLLOW | FS_SLASH_FOLLOWS,
+					  out, sizeof(out), pin, sizeof(pin), typed, sizeof(typed)), 0);
+	assert_string_equal(typed, ""); /* a final slash: not told by the walk */
+	assert_int_equal(chdir("/"), 0);
+}
+
+/* Page-wise reads give what direct reads give, across a page boundary. */
+static void test_mem_pages_reads(void **s)
+{
+	static struct mem_pages pc;
+	char *buf = aligned_alloc(4096, 8192), out[64];
+	uint64_t v = 0;
+
+	assert_non_null(buf);
+	memset(buf, 'a', 8192);
+	memcpy(buf + 4090, "boundary", 9); /* spans the two pages */
+	memcpy(buf + 100, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	mem_pages_init(&pc, getpid());
+	assert_int_equal(mem_pages_read_str(&pc, (uintptr_t)(buf + 4090), out, sizeof(out)), 8);
+	assert_string_equal(out, "boundary");
+	assert_int_equal(mem_pages_read(&pc, (uintptr_t)(buf + 100), &v, 8), 0);
+	assert_int_equal(v, 0x0807060504030201ull);
+	assert_int_equal(mem_pages_read_str(&pc, (uintptr_t)(buf + 4090), out, 4), -ENAMETOOLONG);
+	assert_int_equal(mem_pages_read_str(&pc, 0, out, sizeof(out)), -EFAULT);
+	assert_int_equal(mem_pages_read(&pc, 8, &v, 8), -EFAULT);
+	free(buf);
+}
+
 static void test_mem_read_str_bounds(void **s)
 {
 	static const char text[] = "hello";
@@ -229,6 +303,8 @@ int main(void)
 		cmocka_unit_test(test_resolve_symlinks_and_dotdot),
 		cmocka_unit_test(test_resolve_relative_to_cwd_and_proc_self),
 		cmocka_unit_test(test_resolve_dangling_symlink_followed_to_target),
+		cmocka_unit_test(test_resolve_typed_matches_nofollow_walk),
+		cmocka_unit_test(test_mem_pages_reads),
 		cmocka_unit_test(test_mem_read_str_bounds),
 		cmocka_unit_test(test_table_resolves_every_abi),
 	};
