@@ -241,7 +241,6 @@ static void on_stop(struct tracer *t, struct tracee *tr, int status)
 
 	t->stats.stops++;
 	if (sig == (SIGTRAP | 0x80) || event == PTRACE_EVENT_SECCOMP) {
-		tr->stub_trap_ip = 0; /* the program runs: its exec stub is done */
 		tracer_on_syscall(t, tr);
 		return;
 	}

@@ -77,7 +77,8 @@ struct tracee {
 	unsigned verify_ops;
 	struct scratch_mm *mm; /* the address space's scratch region (shared by threads) */
 	int slot;             /* this thread's slot in it, -1 none */
-	uint64_t stub_trap_ip; /* exec-time mapping stub's int3 (tracer/scratch.c), 0 none */
+	uint64_t stub_trap_ip; /* exec-time mapping stub's int3 (tracer/scratch.c), 0 none;
+				* kept: a SIGTRAP stop is checked against it */
 	uint64_t stub_entry;   /* ... and the entry point it returns to */
 	struct tracee *hnext; /* hash chain */
 };

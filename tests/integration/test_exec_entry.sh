@@ -11,17 +11,21 @@ prog=$PROGS/prog_entry_regs
 [ -x "$prog" ] || fail "$prog is missing"
 "$prog" || fail "natively, prog_entry_regs exits $? (1 register, 2 flags, 3 stack)"
 ok "native start state"
-"$AGENTSH" wrap --events /dev/null -- "$prog" || fail "under wrap: exit $?"
-ok "under wrap: same start state"
-AGENTSH_TEST_NO_EXEC_STUB=1 "$AGENTSH" wrap --events /dev/null -- "$prog" || fail "injection path: exit $?"
-ok "injection path: same start state"
-# The region is 96 MiB of address space: under this limit its mmap fails,
-# the stub stops at its int3 and the tracer starts the program itself.
-# (The limit is the program's only: agentsh itself may be an ASan build.)
-err=$("$AGENTSH" wrap --events /dev/null -- /bin/sh -c 'ulimit -v 60000 && exec "$0"' "$prog" 2>&1) ||
-	fail "mapping failed: exit $? ($err)"
-case $err in *"cannot map the scratch region"*) ;; *) fail "no warning when the mapping failed: $err" ;; esac
-ok "mapping failed: the program still starts as the kernel left it, with a warning"
+for mode in "" --no-prefilter; do
+	m=${mode:-prefilter}
+	"$AGENTSH" wrap $mode --events /dev/null -- "$prog" || fail "under wrap ($m): exit $?"
+	ok "under wrap ($m): same start state"
+	AGENTSH_TEST_NO_EXEC_STUB=1 "$AGENTSH" wrap $mode --events /dev/null -- "$prog" ||
+		fail "injection path ($m): exit $?"
+	ok "injection path ($m): same start state"
+	# The region is 96 MiB of address space: under this limit its mmap
+	# fails, the stub stops at its int3 and the tracer starts the program
+	# itself. (The limit is the program's only: agentsh may be an ASan build.)
+	err=$("$AGENTSH" wrap $mode --events /dev/null -- /bin/sh -c 'ulimit -v 60000 && exec "$0"' "$prog" 2>&1) ||
+		fail "mapping failed ($m): exit $? ($err)"
+	case $err in *"cannot map the scratch region"*) ;; *) fail "no warning when the mapping failed ($m): $err" ;; esac
+	ok "mapping failed ($m): the program still starts as the kernel left it, with a warning"
+done
 # A dynamic program through its interpreter, many times over.
 out=$("$AGENTSH" wrap --events /dev/null -- /bin/sh -c 'i=0; while [ $i -lt 50 ]; do /bin/echo -n .; i=$((i+1)); done')
 [ ${#out} -eq 50 ] || fail "50 dynamic execs printed ${#out} dots"
