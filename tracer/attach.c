@@ -182,6 +182,8 @@ static void setup_process(struct tracee *tr, void *ctx)
 		return;
 	tr->mm = scratch_mm_new();
 	r = scratch_map(tr, false);
+	if (r > 0)
+		r = 0;
 	if (!r && s->t->pf)
 		r = inject_prefilter(s->t, tr);
 	if (r) {

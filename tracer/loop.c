@@ -172,7 +172,10 @@ static void on_exec_event(struct tracer *t, struct tracee *tr)
 	tr->mm = scratch_mm_new();
 	scratch_mm_inherit_root(tr->mm, old_mm);
 	scratch_mm_unref(old_mm);
-	if (scratch_map(tr, true) < 0)
+	int r = scratch_map(tr, true);
+	if (r == 0)
+		t->stats.stops++; /* the injection's own */
+	else if (r < 0)
 		log_warn("pid %d: cannot map the scratch region: its checked calls will be denied",
 			 tr->tid);
 	resume(t, tr, tr->pending_resume_sig);

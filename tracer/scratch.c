@@ -230,6 +230,24 @@ static uint64_t exec_vdso_base(pid_t tid, uint64_t sp)
 	return 0;
 }
 
+/* The process's vDSO is the image ours is (an x32 process has another) and
+ * the stub's room in it is still zero. */
+static bool same_vdso(pid_t tid, uint64_t vdso, uint64_t off)
+{
+	const uint8_t *own = (const uint8_t *)getauxval(AT_SYSINFO_EHDR);
+	uint8_t hdr[sizeof(Elf64_Ehdr)], room[STUB_ROOM];
+	struct iovec l[2] = { { hdr, sizeof(hdr) }, { room, sizeof(room) } };
+	struct iovec r[2] = { { (void *)vdso, sizeof(hdr) }, { (void *)(vdso + off), sizeof(room) } };
+
+	if (process_vm_readv(tid, l, 2, r, 2, 0) != (ssize_t)(sizeof(hdr) + sizeof(room)) ||
+	    memcmp(hdr, own, sizeof(hdr)))
+		return false;
+	for (size_t i = 0; i < sizeof(room); i++)
+		if (room[i])
+			return false;
+	return true;
+}
+
 static int map_by_stub(struct tracee *tr)
 {
 	struct arch_regs saved, r;
@@ -245,8 +263,10 @@ static int map_by_stub(struct tracee *tr)
 	sp = u->rsp;
 	entry = u->rip;
 	vdso = exec_vdso_base(tr->tid, sp);
+	if (!vdso || !same_vdso(tr->tid, vdso, off))
+		return -ENOSYS;
 	fd = mm_memfd(tr->mm, tr->tgid);
-	if (!vdso || fd < 0)
+	if (fd < 0)
 		return -ENOSYS;
 	if (pwrite(fd, exec_stub, sizeof(exec_stub), (off_t)(vdso + off)) != sizeof(exec_stub) ||
 	    pwrite(fd, &entry, 8, (off_t)(sp - 8)) != 8)
@@ -292,6 +312,24 @@ bool scratch_exec_trap(struct tracee *tr)
 	return true;
 }
 #else
+/* The process's vDSO is the image ours is (an x32 process has another) and
+ * the stub's room in it is still zero. */
+static bool same_vdso(pid_t tid, uint64_t vdso, uint64_t off)
+{
+	const uint8_t *own = (const uint8_t *)getauxval(AT_SYSINFO_EHDR);
+	uint8_t hdr[sizeof(Elf64_Ehdr)], room[STUB_ROOM];
+	struct iovec l[2] = { { hdr, sizeof(hdr) }, { room, sizeof(room) } };
+	struct iovec r[2] = { { (void *)vdso, sizeof(hdr) }, { (void *)(vdso + off), sizeof(room) } };
+
+	if (process_vm_readv(tid, l, 2, r, 2, 0) != (ssize_t)(sizeof(hdr) + sizeof(room)) ||
+	    memcmp(hdr, own, sizeof(hdr)))
+		return false;
+	for (size_t i = 0; i < sizeof(room); i++)
+		if (room[i])
+			return false;
+	return true;
+}
+
 static int map_by_stub(struct tracee *tr)
 {
 	(void)tr;
@@ -316,7 +354,8 @@ static bool use_stub(void)
 }
 
 /* Maps the region in a process stopped at its exec event (at_exec) or at
- * any other stop. MAP_FIXED_NOREPLACE without MAP_FIXED: the prefilter's
+ * any other stop: 1 by the exec stub (no stop of its own), 0 by injection,
+ * or -errno. MAP_FIXED_NOREPLACE without MAP_FIXED: the prefilter's
  * guard only stops MAP_FIXED, so our own mapping costs no extra stop. */
 int scratch_map(struct tracee *tr, bool at_exec)
 {
@@ -333,7 +372,7 @@ int scratch_map(struct tracee *tr, bool at_exec)
 	memset(tr->mm->used, 0, sizeof(tr->mm->used));
 	tr->stub_trap_ip = 0;
 	if (at_exec && use_stub() && map_by_stub(tr) == 0)
-		return 0;
+		return 1;
 	r = at_exec ? tracer_inject_syscall_trap(tr, SYS_mmap, args)
 		    : tracer_inject_syscall(tr, SYS_mmap, args);
 	if (r != (int64_t)SCRATCH_BASE) {

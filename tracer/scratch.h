@@ -44,6 +44,7 @@ const char *scratch_mm_root(struct scratch_mm *mm, pid_t tgid);
 void scratch_mm_forget_root(struct scratch_mm *mm);
 void scratch_mm_inherit_root(struct scratch_mm *mm, const struct scratch_mm *from);
 
+/* 1: mapped at exec without a stop; 0: mapped by injection; -errno. */
 int scratch_map(struct tracee *tr, bool at_exec);
 /* The SIGTRAP of a failed exec-time mapping: handled (true) or not ours. */
 bool scratch_exec_trap(struct tracee *tr);

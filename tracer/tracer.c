@@ -81,6 +81,11 @@ void tracer_free(struct tracer *t)
 {
 	if (!t)
 		return;
+	log_info("tracer: %llu stops (%llu seccomp, %llu syscall), %llu decisions, %llu denies, "
+		 "%llu tracees at most",
+		 (unsigned long long)t->stats.stops, (unsigned long long)t->stats.seccomp_stops,
+		 (unsigned long long)t->stats.syscall_stops, (unsigned long long)t->stats.decisions,
+		 (unsigned long long)t->stats.denies, (unsigned long long)t->stats.tracees_max);
 	op_reset(&t->op);
 	if (t->tt)
 		tracee_foreach(t->tt, drop_mm, NULL);

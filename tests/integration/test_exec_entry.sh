@@ -26,6 +26,12 @@ for mode in "" --no-prefilter; do
 	case $err in *"cannot map the scratch region"*) ;; *) fail "no warning when the mapping failed ($m): $err" ;; esac
 	ok "mapping failed ($m): the program still starts as the kernel left it, with a warning"
 done
+# The stub really is what maps the region: one stop fewer than injection.
+stops() { AGENTSH_LOG_LEVEL=info "$@" 2>&1 >/dev/null | sed -n 's/.*tracer: \([0-9]*\) stops.*/\1/p'; }
+a=$(stops "$AGENTSH" wrap --events /dev/null -- "$prog")
+b=$(stops env AGENTSH_TEST_NO_EXEC_STUB=1 "$AGENTSH" wrap --events /dev/null -- "$prog")
+[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || fail "stops with the exec stub: '$a', with injection: '$b'"
+ok "the exec stub saves a stop ($a against $b)"
 # A dynamic program through its interpreter, many times over.
 out=$("$AGENTSH" wrap --events /dev/null -- /bin/sh -c 'i=0; while [ $i -lt 50 ]; do /bin/echo -n .; i=$((i+1)); done')
 [ ${#out} -eq 50 ] || fail "50 dynamic execs printed ${#out} dots"
