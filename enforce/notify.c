@@ -38,30 +38,6 @@ static int build_ctx(scmp_filter_ctx *out)
 	return r;
 }
 
-/* The raw BPF, so the child only makes one seccomp(2) call. */
-static int export_prog(scmp_filter_ctx ctx, struct sock_fprog *prog)
-{
-	int fd = memfd_create("agentsh-notify-bpf", MFD_CLOEXEC);
-	struct stat st;
-	void *buf;
-	int r;
-
-	if (fd < 0)
-		return -errno;
-	r = seccomp_export_bpf(ctx, fd);
-	if (!r && fstat(fd, &st) < 0)
-		r = -errno;
-	if (!r && (!(buf = malloc((size_t)st.st_size)) ||
-		   pread(fd, buf, (size_t)st.st_size, 0) != st.st_size))
-		r = -EIO;
-	close(fd);
-	if (r)
-		return r;
-	prog->filter = buf;
-	prog->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
-	return 0;
-}
-
 int notify_prepare(struct notify *n, struct enforce *enf)
 {
 	scmp_filter_ctx ctx;
@@ -73,7 +49,7 @@ int notify_prepare(struct notify *n, struct enforce *enf)
 	r = build_ctx(&ctx);
 	if (r)
 		return log_errno(r, "cannot build the seccomp notify filter");
-	r = export_prog(ctx, &n->prog);
+	r = prefilter_export_prog(ctx, &n->prog);
 	seccomp_release(ctx);
 	if (r)
 		return log_errno(r, "cannot export the seccomp notify filter");

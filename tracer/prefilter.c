@@ -15,9 +15,14 @@
 
 #include <seccomp.h>
 #include <sys/prctl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 struct prefilter {
 	scmp_filter_ctx ctx;
+	struct sock_fprog prog; /* ctx as raw BPF, for the child */
 };
 
 bool tracer_traces_class(const struct tracer_opts *o, int c)
@@ -162,6 +167,8 @@ int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 		if (r == -EDOM || r == -EFAULT)
 			r = 0; /* not on this ABI */
 	}
+	if (!r)
+		r = prefilter_export_prog(pf->ctx, &pf->prog);
 	if (r) {
 		prefilter_free(pf);
 		return log_errno(r, "cannot build the seccomp prefilter");
@@ -170,10 +177,37 @@ int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 	return 0;
 }
 
-/* Called in the child, after fork, before exec. */
+int prefilter_export_prog(void *scmp_ctx, struct sock_fprog *prog)
+{
+	int fd = memfd_create("agentsh-bpf", MFD_CLOEXEC);
+	struct stat st;
+	void *buf = NULL;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = seccomp_export_bpf(scmp_ctx, fd);
+	if (!r && fstat(fd, &st) < 0)
+		r = -errno;
+	if (!r && (!(buf = malloc((size_t)st.st_size)) ||
+		   pread(fd, buf, (size_t)st.st_size, 0) != st.st_size))
+		r = -EIO;
+	close(fd);
+	if (r) {
+		free(buf);
+		return r;
+	}
+	prog->filter = buf;
+	prog->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+	return 0;
+}
+
+/* Called in the child, after fork, before exec: one syscall (a seccomp_load
+ * there would build the program, allocating, in a child of a process that
+ * may have other threads: a lock one of them held stays held). */
 int prefilter_load(struct prefilter *pf)
 {
-	return seccomp_load(pf->ctx);
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &pf->prog) < 0 ? -errno : 0;
 }
 
 void prefilter_free(struct prefilter *pf)
@@ -181,6 +215,7 @@ void prefilter_free(struct prefilter *pf)
 	if (!pf)
 		return;
 	seccomp_release(pf->ctx);
+	free(pf->prog.filter);
 	free(pf);
 }
 

@@ -120,6 +120,11 @@ int prefilter_build(const struct tracer_opts *o, struct prefilter **out);
 int prefilter_load(struct prefilter *pf);
 void prefilter_free(struct prefilter *pf);
 int prefilter_export(struct prefilter *pf, int fd);
+struct sock_fprog;
+/* A libseccomp filter as raw BPF (prog->filter malloc'd), built before a
+ * fork so the child only makes one seccomp(2) call: nothing that allocates
+ * or locks runs between fork and exec. */
+int prefilter_export_prog(void *scmp_ctx, struct sock_fprog *prog);
 /* Adds every ABI we decode besides the native one to a libseccomp filter. */
 int prefilter_add_abis(void *scmp_ctx);
 /* Whether opts trace syscalls of this trace class (enum trace_class). */
