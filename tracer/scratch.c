@@ -312,24 +312,6 @@ bool scratch_exec_trap(struct tracee *tr)
 	return true;
 }
 #else
-/* The process's vDSO is the image ours is (an x32 process has another) and
- * the stub's room in it is still zero. */
-static bool same_vdso(pid_t tid, uint64_t vdso, uint64_t off)
-{
-	const uint8_t *own = (const uint8_t *)getauxval(AT_SYSINFO_EHDR);
-	uint8_t hdr[sizeof(Elf64_Ehdr)], room[STUB_ROOM];
-	struct iovec l[2] = { { hdr, sizeof(hdr) }, { room, sizeof(room) } };
-	struct iovec r[2] = { { (void *)vdso, sizeof(hdr) }, { (void *)(vdso + off), sizeof(room) } };
-
-	if (process_vm_readv(tid, l, 2, r, 2, 0) != (ssize_t)(sizeof(hdr) + sizeof(room)) ||
-	    memcmp(hdr, own, sizeof(hdr)))
-		return false;
-	for (size_t i = 0; i < sizeof(room); i++)
-		if (room[i])
-			return false;
-	return true;
-}
-
 static int map_by_stub(struct tracee *tr)
 {
 	(void)tr;
