@@ -25,6 +25,7 @@
 
 struct scratch_mm {
 	uint64_t base;  /* 0: not mapped (32-bit ABI, or mapping failed) */
+	unsigned nslots; /* slots mapped: SCRATCH_SLOTS, or SCRATCH_SLOTS_SMALL */
 	int memfd;      /* cached /proc/PID/mem for writes */
 	unsigned refs;
 	uint8_t used[SCRATCH_SLOTS / 8];
@@ -102,6 +103,7 @@ struct scratch_mm *scratch_mm_fork(const struct scratch_mm *parent)
 
 	if (mm && parent) {
 		mm->base = parent->base;
+		mm->nslots = parent->nslots;
 		scratch_mm_inherit_root(mm, parent);
 	}
 	return mm;
@@ -285,12 +287,15 @@ static int map_by_stub(struct tracee *tr)
 	tr->stub_trap_ip = vdso + off + sizeof(exec_stub);
 	tr->stub_entry = entry;
 	tr->mm->base = SCRATCH_BASE;
+	tr->mm->nslots = SCRATCH_SLOTS;
 	return 0;
 }
 
 /* A SIGTRAP stop of a process whose exec stub ran: if it is the stub's
- * int3, mmap failed. Start the program as the kernel would have, without
- * the region; true when the stop was ours. */
+ * int3, mmap failed (an address-space limit, ulimit -v). The stub runs
+ * once more for the small region (its arguments are still in place); if
+ * that fails too, the program starts as the kernel would have started it,
+ * without the region. True when the stop was ours. */
 bool scratch_exec_trap(struct tracee *tr)
 {
 	struct arch_regs r;
@@ -298,13 +303,23 @@ bool scratch_exec_trap(struct tracee *tr)
 
 	if (!tr->stub_trap_ip || arch_host->get_regs(tr->tid, &r) < 0 || u->rip != tr->stub_trap_ip)
 		return false;
+	if (u->rsi == SCRATCH_SIZE && tr->mm) {
+		u->rsi = SCRATCH_SIZE_SMALL;
+		u->rip = tr->stub_trap_ip - sizeof(exec_stub);
+		if (arch_host->set_regs(tr->tid, &r) == 0) {
+			tr->mm->nslots = SCRATCH_SLOTS_SMALL;
+			return true;
+		}
+	}
 	log_debug("scratch mmap in %d failed: %lld", tr->tid, (long long)(int64_t)u->rax);
 	u->rip = tr->stub_entry;
 	u->rsp += 8; /* the pushed entry point; the flags are popped already */
 	u->rax = u->rdi = u->rsi = u->rdx = u->r10 = u->r8 = u->r9 = u->rcx = u->r11 = 0;
 	tr->stub_trap_ip = 0;
-	if (tr->mm)
+	if (tr->mm) {
 		tr->mm->base = 0;
+		tr->mm->nslots = 0;
+	}
 	if (arch_host->set_regs(tr->tid, &r) < 0)
 		log_warn("cannot restore tracee %d after its scratch mapping failed", tr->tid);
 	log_warn("pid %d: cannot map the scratch region: its checked calls will be denied",
@@ -351,17 +366,25 @@ int scratch_map(struct tracee *tr, bool at_exec)
 	safe_close(tr->mm->memfd);
 	tr->mm->memfd = -1;
 	tr->mm->base = 0;
+	tr->mm->nslots = 0;
 	memset(tr->mm->used, 0, sizeof(tr->mm->used));
 	tr->stub_trap_ip = 0;
 	if (at_exec && use_stub() && map_by_stub(tr) == 0)
 		return 1;
-	r = at_exec ? tracer_inject_syscall_trap(tr, SYS_mmap, args)
-		    : tracer_inject_syscall(tr, SYS_mmap, args);
+	for (int small = 0; small < 2; small++) {
+		if (small)
+			args[1] = SCRATCH_SIZE_SMALL; /* under an address-space limit */
+		r = at_exec ? tracer_inject_syscall_trap(tr, SYS_mmap, args)
+			    : tracer_inject_syscall(tr, SYS_mmap, args);
+		if (r == (int64_t)SCRATCH_BASE || r != -ENOMEM)
+			break;
+	}
 	if (r != (int64_t)SCRATCH_BASE) {
 		log_debug("scratch mmap in %d: %lld", tr->tid, (long long)r);
 		return r < 0 ? (int)r : -EADDRINUSE;
 	}
 	tr->mm->base = SCRATCH_BASE;
+	tr->mm->nslots = args[1] == SCRATCH_SIZE ? SCRATCH_SLOTS : SCRATCH_SLOTS_SMALL;
 	return 0;
 }
 
@@ -373,7 +396,7 @@ static uint64_t slot_of(struct tracee *tr)
 	if (!scratch_mm_mapped(mm))
 		return 0;
 	if (tr->slot < 0) {
-		for (int i = 0; i < SCRATCH_SLOTS; i++) {
+		for (int i = 0; i < (int)mm->nslots; i++) {
 			if (!(mm->used[i / 8] & (1u << (i % 8)))) {
 				mm->used[i / 8] |= (uint8_t)(1u << (i % 8));
 				tr->slot = i;

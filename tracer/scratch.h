@@ -22,6 +22,10 @@ struct tracee;
 #define SCRATCH_SLOT_SIZE (192u * 1024u) /* exec: filename, argv, env */
 #define SCRATCH_SLOTS 512
 #define SCRATCH_SIZE ((uint64_t)SCRATCH_SLOT_SIZE * SCRATCH_SLOTS)
+/* Where the address space is limited (ulimit -v) and 96 MiB will not fit:
+ * 16 slots, 3 MiB; a 17th thread's checked calls are then denied. */
+#define SCRATCH_SLOTS_SMALL 16
+#define SCRATCH_SIZE_SMALL ((uint64_t)SCRATCH_SLOT_SIZE * SCRATCH_SLOTS_SMALL)
 
 /* Slot layout. */
 #define SCRATCH_OFF_PATH1 0

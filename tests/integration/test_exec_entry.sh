@@ -18,10 +18,24 @@ for mode in "" --no-prefilter; do
 	AGENTSH_TEST_NO_EXEC_STUB=1 "$AGENTSH" wrap $mode --events /dev/null -- "$prog" ||
 		fail "injection path ($m): exit $?"
 	ok "injection path ($m): same start state"
-	# The region is 96 MiB of address space: under this limit its mmap
-	# fails, the stub stops at its int3 and the tracer starts the program
-	# itself. (The limit is the program's only: agentsh may be an ASan build.)
+	# The region is 96 MiB of address space: under a limit it does not fit
+	# in, the stub stops at its int3 and runs again for a 3 MiB region;
+	# under one that does not fit either, the tracer starts the program
+	# itself, without the region. (The limits are the program's only:
+	# agentsh may be an ASan build.)
 	err=$("$AGENTSH" wrap $mode --events /dev/null -- /bin/sh -c 'ulimit -v 60000 && exec "$0"' "$prog" 2>&1) ||
+		fail "small region ($m): exit $? ($err)"
+	[ -z "$err" ] || fail "small region ($m): $err"
+	ok "under ulimit -v 60000 ($m): the small region, same start state"
+	out=$("$AGENTSH" wrap $mode --events /dev/null --policy "$AGENTSH_SRC/policies/default.yaml" -- \
+		/bin/sh -c 'ulimit -v 60000 && cat /etc/hostname' 2>&1) || fail "cat under ulimit -v ($m): $out"
+	[ "$out" = "$(cat /etc/hostname)" ] || fail "cat under ulimit -v ($m): $out"
+	ok "under ulimit -v 60000 and a policy ($m): a dynamic program runs, its opens pinned"
+	out=$(AGENTSH_TEST_NO_EXEC_STUB=1 "$AGENTSH" wrap $mode --events /dev/null \
+		--policy "$AGENTSH_SRC/policies/default.yaml" -- /bin/sh -c 'ulimit -v 60000 && cat /etc/hostname' 2>&1)
+	[ "$out" = "$(cat /etc/hostname)" ] || fail "cat under ulimit -v, injection path ($m): $out"
+	ok "the same through the injection path ($m)"
+	err=$("$AGENTSH" wrap $mode --events /dev/null -- /bin/sh -c 'ulimit -v 1000 && exec "$0"' "$prog" 2>&1) ||
 		fail "mapping failed ($m): exit $? ($err)"
 	case $err in *"cannot map the scratch region"*) ;; *) fail "no warning when the mapping failed ($m): $err" ;; esac
 	ok "mapping failed ($m): the program still starts as the kernel left it, with a warning"
