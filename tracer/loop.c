@@ -327,11 +327,12 @@ static int64_t now_ns(void)
  * this CPU go idle, and waking an idle virtual CPU costs far more than the
  * stop itself (35-65 us against 3-4 us here), so the loop looks again for a
  * bounded while before it blocks, yielding the CPU to anything runnable.
- * 200 us covers the gap between the opens of an interpreter importing
- * modules or a shell starting commands; measured on python and forkexec
- * (bench/run.sh): 60 us gave 1.34x and 1.83x, 250 us 1.22x and 1.51x.
+ * The bound trades CPU for wall time. bench/run.sh, median of 5 rounds,
+ * ratio to native (wall / CPU), spin 60 us: forkexec 1.71x / 2.53x, python
+ * 1.23x / 1.38x, build 1.75x / 1.28x; 100 us: 1.62x / 2.64x, 1.19x / 1.42x,
+ * 1.73x / 1.32x; 200 us: 1.68x / 2.85x, 1.29x / 1.75x, 1.82x / 1.44x.
  */
-#define SPIN_NS 200000
+#define SPIN_NS 100000
 
 static bool spin_reap(struct tracer *t, struct pollfd *extra, nfds_t nextra)
 {
