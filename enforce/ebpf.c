@@ -26,6 +26,7 @@ struct ebpf {
 	struct enforce *enf;
 	struct tracer *t;
 	int cg_fd, procs_fd;
+	bool loop; /* the bpf_loop program set is loaded (else the unrolled one) */
 	unsigned long events;
 	/* For the last records, drained after wrap has freed the enforce state. */
 	struct enforce_opts o;
@@ -99,20 +100,45 @@ static int fill_maps(struct ebpf *b, const struct ebpf_rule *rules, size_t n, __
 	return bpf_map_update_elem(cfd, &zero, &cfg, BPF_ANY) < 0 ? -errno : 0;
 }
 
+/* The program set this kernel verifies fast: with bpf_loop (5.17+), or
+ * the unrolled one. */
+static bool use_bpf_loop(void)
+{
+	if (getenv("AGENTSH_TEST_EBPF_UNROLLED") && *getenv("AGENTSH_TEST_EBPF_UNROLLED"))
+		return false; /* the tests' way to the older kernels' set */
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_loop, NULL) == 1;
+}
+
+#define PROG_SET(sk, s)                                                                  \
+	{ { (sk)->progs.agentsh_connect4##s, (sk)->progs.agentsh_connect6##s,            \
+	    (sk)->progs.agentsh_sendmsg4##s, (sk)->progs.agentsh_sendmsg6##s },          \
+	  { &(sk)->links.agentsh_connect4##s, &(sk)->links.agentsh_connect6##s,          \
+	    &(sk)->links.agentsh_sendmsg4##s, &(sk)->links.agentsh_sendmsg6##s } }
+
+struct prog_set {
+	struct bpf_program *progs[4];
+	struct bpf_link **links[4];
+};
+
+static int load(struct ebpf *b)
+{
+	struct prog_set sets[2] = { PROG_SET(b->skel, ), PROG_SET(b->skel, _unrolled) };
+	int use = use_bpf_loop() ? 0 : 1;
+
+	for (int i = 0; i < 4; i++)
+		bpf_program__set_autoload(sets[1 - use].progs[i], false);
+	b->loop = use == 0;
+	return agentsh_net__load(b->skel);
+}
+
 static int attach_all(struct ebpf *b)
 {
-	struct bpf_program *progs[] = { b->skel->progs.agentsh_connect4,
-					b->skel->progs.agentsh_connect6,
-					b->skel->progs.agentsh_sendmsg4,
-					b->skel->progs.agentsh_sendmsg6 };
-	struct bpf_link **links[] = { &b->skel->links.agentsh_connect4,
-				      &b->skel->links.agentsh_connect6,
-				      &b->skel->links.agentsh_sendmsg4,
-				      &b->skel->links.agentsh_sendmsg6 };
+	struct prog_set sets[2] = { PROG_SET(b->skel, ), PROG_SET(b->skel, _unrolled) };
+	struct prog_set *set = &sets[b->loop ? 0 : 1];
 
-	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
-		*links[i] = bpf_program__attach_cgroup(progs[i], b->cg_fd);
-		if (!*links[i])
+	for (size_t i = 0; i < ARRAY_SIZE(set->progs); i++) {
+		*set->links[i] = bpf_program__attach_cgroup(set->progs[i], b->cg_fd);
+		if (!*set->links[i])
 			return -errno;
 	}
 	return 0;
@@ -210,9 +236,11 @@ int ebpf_start(const struct ebpf_rule *rules, size_t n, __u32 dflt, const char *
 	libbpf_set_print(libbpf_quiet);
 	if ((r = cgroup_create(b, parent)))
 		return r;
-	b->skel = agentsh_net__open_and_load();
+	b->skel = agentsh_net__open();
 	if (!b->skel)
-		return log_errno(-errno, "cannot load the eBPF network programs");
+		return log_errno(-errno, "cannot open the eBPF network programs");
+	if ((r = load(b)))
+		return log_errno(r, "cannot load the eBPF network programs");
 	if ((r = fill_maps(b, rules, n, dflt)) || (r = attach_all(b)))
 		return log_errno(r, "cannot attach the eBPF programs to %s", b->cg_path);
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, b, NULL);

@@ -35,33 +35,40 @@ command_rules:
     decision: allow
 YAML
 
-"$AGENTSH" wrap --mode ebpf --policy "$work/p.yaml" --events "$work/ev.jsonl" -- \
-	bash -c 'grep "^0::" /proc/self/cgroup >"$1/cg"; while [ ! -e "$1/go" ]; do sleep 0.05; done' \
-	_ "$work" &
-wrap=$!
-for _ in $(seq 100); do [[ -s $work/cg ]] && break; sleep 0.1; done
-[[ -s $work/cg ]] || fail "the traced command did not start"
-cg=$mnt$(cut -d: -f3- "$work/cg")
-[[ $cg == */agentsh-* && -d $cg ]] || fail "the command is not in a session cgroup ($cg)"
-bpftool cgroup show "$cg" 2>/dev/null | grep -q connect4 ||
-	fail "no connect4 program on $cg: $(bpftool cgroup show "$cg" 2>&1)"
+# Both program sets: with bpf_loop (Linux 5.17+, what this kernel loads) and
+# the unrolled one older kernels get (AGENTSH_TEST_EBPF_UNROLLED).
+for unrolled in "" 1; do
+	rm -f "$work/go" "$work/cg" "$work/ev.jsonl"
+	export AGENTSH_TEST_EBPF_UNROLLED=$unrolled
+	"$AGENTSH" wrap --mode ebpf --policy "$work/p.yaml" --events "$work/ev.jsonl" -- \
+		bash -c 'grep "^0::" /proc/self/cgroup >"$1/cg"; while [ ! -e "$1/go" ]; do sleep 0.05; done' \
+		_ "$work" &
+	wrap=$!
+	for _ in $(seq 100); do [[ -s $work/cg ]] && break; sleep 0.1; done
+	[[ -s $work/cg ]] || fail "the traced command did not start"
+	cg=$mnt$(cut -d: -f3- "$work/cg")
+	[[ $cg == */agentsh-* && -d $cg ]] || fail "the command is not in a session cgroup ($cg)"
+	bpftool cgroup show "$cg" 2>/dev/null | grep -q connect4 ||
+		fail "no connect4 program on $cg: $(bpftool cgroup show "$cg" 2>&1)"
 
-# Untraced, inside the session cgroup: only the kernel can refuse.
-bash -c 'echo $BASHPID >"$1/cgroup.procs" && exec 3<>/dev/tcp/127.0.0.2/9' _ "$cg" 2>"$work/denied.err"
-grep -q "Operation not permitted" "$work/denied.err" ||
-	fail "denied connect was not refused by the kernel: $(cat "$work/denied.err")"
-bash -c 'echo $BASHPID >"$1/cgroup.procs" && exec 3<>/dev/tcp/127.0.0.1/9' _ "$cg" 2>"$work/allowed.err"
-grep -q "Connection refused" "$work/allowed.err" ||
-	fail "allowed connect did not reach the network: $(cat "$work/allowed.err")"
+	# Untraced, inside the session cgroup: only the kernel can refuse.
+	bash -c 'echo $BASHPID >"$1/cgroup.procs" && exec 3<>/dev/tcp/127.0.0.2/9' _ "$cg" 2>"$work/denied.err"
+	grep -q "Operation not permitted" "$work/denied.err" ||
+		fail "denied connect was not refused by the kernel: $(cat "$work/denied.err")"
+	bash -c 'echo $BASHPID >"$1/cgroup.procs" && exec 3<>/dev/tcp/127.0.0.1/9' _ "$cg" 2>"$work/allowed.err"
+	grep -q "Connection refused" "$work/allowed.err" ||
+		fail "allowed connect did not reach the network: $(cat "$work/allowed.err")"
 
-touch "$work/go"
-wait "$wrap" || fail "wrap exited $?"
-[[ -d $cg ]] && fail "session cgroup $cg still exists"
-ev=$(jq -c 'select(.source == "ebpf")' "$work/ev.jsonl")
-[[ $(grep -c . <<<"$ev") == 1 ]] || fail "expected one ebpf event, got: $ev"
-jq -e '.type == "ptrace_network" and .operation == "connect" and .remote == "127.0.0.2:9"
-	and .policy.decision == "deny" and .policy.effective_decision == "deny"
-	and .policy.rule == "deny-target" and .effective_action == "denied"
-	and .fields.address == "127.0.0.2" and .fields.port == 9' <<<"$ev" >/dev/null ||
-	fail "ebpf event fields: $ev"
-echo "PASS: in-kernel denial with an ebpf event ($ev); cgroup removed"
+	touch "$work/go"
+	wait "$wrap" || fail "wrap exited $?"
+	[[ -d $cg ]] && fail "session cgroup $cg still exists"
+	ev=$(jq -c 'select(.source == "ebpf")' "$work/ev.jsonl")
+	[[ $(grep -c . <<<"$ev") == 1 ]] || fail "expected one ebpf event, got: $ev"
+	jq -e '.type == "ptrace_network" and .operation == "connect" and .remote == "127.0.0.2:9"
+		and .policy.decision == "deny" and .policy.effective_decision == "deny"
+		and .policy.rule == "deny-target" and .effective_action == "denied"
+		and .fields.address == "127.0.0.2" and .fields.port == 9' <<<"$ev" >/dev/null ||
+		fail "ebpf event fields: $ev"
+	echo "ok: ${unrolled:+unrolled programs: }in-kernel denial with an ebpf event; cgroup removed"
+done
+echo "PASS: in-kernel denial with an ebpf event ($ev), both program sets; cgroup removed"
