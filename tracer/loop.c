@@ -34,7 +34,9 @@ void tracer_resume(struct tracer *t, struct tracee *tr, int sig)
 	resume(t, tr, sig);
 }
 
-/* A new tracee's first stop, or its parent's fork event, may come first. */
+/* A new tracee's first stop, or its parent's fork event, may come first.
+ * A child already stopped (TS_WAIT_PARENT) is left for the caller to
+ * resume. */
 static struct tracee *child_announced(struct tracer *t, struct tracee *parent, pid_t tid)
 {
 	struct tracee *c = tracee_find(t->tt, tid);
@@ -50,9 +52,7 @@ static struct tracee *child_announced(struct tracer *t, struct tracee *parent, p
 	c->tgid = thread ? parent->tgid : tid;
 	c->ppid = thread ? parent->ppid : parent->tgid;
 	c->depth = parent->depth;
-	if (seen && c->state == TS_WAIT_PARENT)
-		tracer_resume(t, c, 0);
-	else if (!seen)
+	if (!seen)
 		c->state = TS_WAIT_FIRST;
 	if (tracee_count(t->tt) > t->stats.tracees_max)
 		t->stats.tracees_max = tracee_count(t->tt);
@@ -130,9 +130,12 @@ static void on_fork_event(struct tracer *t, struct tracee *tr, int event)
 	else
 		tr->pending_clone_flags = clone_flags_now(tr);
 	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0, &msg) == 0 && msg &&
-	    (c = child_announced(t, tr, (pid_t)msg)) && !c->is_thread &&
-	    (int)tracee_count(t->tt) > t->o.max_tracees)
-		refuse_child(t, tr, c, event);
+	    (c = child_announced(t, tr, (pid_t)msg))) {
+		if (!c->is_thread && (int)tracee_count(t->tt) > t->o.max_tracees)
+			refuse_child(t, tr, c, event);
+		else if (c->state == TS_WAIT_PARENT)
+			tracer_resume(t, c, 0);
+	}
 	tr->pending_clone_flags = 0;
 	resume(t, tr, 0);
 }
