@@ -352,26 +352,30 @@ int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
 static char **read_envp(pid_t tid, uint64_t vec)
 {
 	char **env = calloc(4097, sizeof(char *)), *buf = malloc(128 * 1024);
+	struct mem_pages *pc = malloc(sizeof(*pc));
 	size_t n = 0;
 
-	if (!env || !buf)
+	if (!env || !buf || !pc)
 		goto fail;
+	mem_pages_init(pc, tid);
 	for (; vec && n < 4096; n++) {
 		uint64_t p = 0;
 		ssize_t len;
 
-		if (mem_read(tid, vec + n * 8, &p, 8) < 0)
+		if (mem_pages_read(pc, vec + n * 8, &p, 8) < 0)
 			goto fail;
 		if (!p)
 			break;
-		len = mem_read_str(tid, p, buf, 128 * 1024);
+		len = mem_pages_read_str(pc, p, buf, 128 * 1024);
 		if (len < 0 || !(env[n] = strndup(buf, (size_t)len)))
 			goto fail;
 	}
 	free(buf);
+	free(pc);
 	return env;
 fail:
 	free(buf);
+	free(pc);
 	policy_env_free(env);
 	return NULL;
 }
@@ -403,22 +407,33 @@ int tracer_pin_env(struct tracer *t, struct tracee *tr, const struct op *op,
 	policy_env_free(in);
 	if (r)
 		return r;
+	/* Strings then the pointer array, in one buffer, written at once. */
+	static char blob[SCRATCH_SLOT_SIZE - SCRATCH_OFF_ENV];
+	uint64_t slot = scratch_slot_addr(tr);
+	size_t at_blob = 0;
+
 	for (; out[n] && !r; n++) {
 		size_t len = strlen(out[n]) + 1;
-		if (off + len + (n + 2) * 8 > SCRATCH_SLOT_SIZE)
+		if (n >= 4096 || at_blob + len + (n + 2) * 8 + 8 > sizeof(blob))
 			r = -E2BIG;
-		else if (!(ptrs[n] = scratch_put(tr, off, out[n], len)))
-			r = -ENOMEM;
-		off += len;
+		else {
+			memcpy(blob + at_blob, out[n], len);
+			ptrs[n] = slot + off + at_blob;
+			at_blob += len;
+		}
 	}
 	policy_env_free(out);
+	if (!r && !slot)
+		r = -ENOMEM;
 	if (r)
 		return r;
 	ptrs[n] = 0;
-	off = (off + 7) & ~(size_t)7;
-	uint64_t at = scratch_put(tr, off, ptrs, (n + 1) * 8);
-	if (!at)
+	size_t ptr_off = (at_blob + 7) & ~(size_t)7;
+	memset(blob + at_blob, 0, ptr_off - at_blob);
+	memcpy(blob + ptr_off, ptrs, (n + 1) * 8);
+	if (scratch_put(tr, off, blob, ptr_off + (n + 1) * 8) != slot + off)
 		return -ENOMEM;
+	uint64_t at = slot + off + ptr_off;
 	arch_host->set_arg(&pn.regs, pn.abi, envp_arg, at);
 	return arch_host->set_regs(tr->tid, &pn.regs);
 }
