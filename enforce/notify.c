@@ -101,6 +101,27 @@ static void on_listener(struct tracer *t, int fd, void *ctx)
 	}
 }
 
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+/*
+ * Linux 6.6+: the notifying thread and we wake each other on the waker's
+ * CPU, so a reply does not wake an idle CPU (on a VM that costs more than
+ * the rest of the round trip). A denied open: 14.5-24.8 us without, 12.5-
+ * 12.7 us with it, here. An allowed open gains nothing: ADDFD waits for the
+ * target to install the fd, and that wake-up is not a synchronous one.
+ * Older kernels refuse the flag; nothing else changes.
+ */
+static void sync_wake_up(int listener)
+{
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0)
+		log_debug("seccomp notify: no synchronous wake-up (%s)", strerror(errno));
+}
+
 /* The child says which fd number its listener has: take it over. */
 static void on_handshake(struct tracer *t, int fd, void *ctx)
 {
@@ -129,6 +150,7 @@ static void on_handshake(struct tracer *t, int fd, void *ctx)
 		ack = 'x';
 	} else {
 		fcntl(n->listener, F_SETFD, FD_CLOEXEC);
+		sync_wake_up(n->listener);
 		tracer_add_fd(t, n->listener, on_listener, n);
 	}
 	if (write(n->to_child[1], &ack, 1) != 1)
