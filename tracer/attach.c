@@ -67,6 +67,8 @@ static int seize_thread(struct tracer *t, pid_t tid, pid_t tgid, pid_t ppid)
 	tr->ppid = ppid;
 	tr->depth = 0;
 	tr->is_thread = tid != tgid;
+	if (tracee_count(t->tt) > t->stats.tracees_max)
+		t->stats.tracees_max = tracee_count(t->tt);
 	return 1;
 }
 

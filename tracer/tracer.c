@@ -210,6 +210,7 @@ static int seize_child(struct tracer *t, pid_t pid)
 		return -ENOMEM;
 	tr->mm = scratch_mm_new();
 	t->root_pid = pid;
+	t->stats.tracees_max = tracee_count(t->tt);
 	kill(pid, SIGCONT);
 	return 0;
 }
