@@ -59,21 +59,32 @@ static struct tracee *child_announced(struct tracer *t, struct tracee *parent, p
 	return c;
 }
 
-/* The flags of the clone a tracee stopped at its clone event is in: its
- * arguments are still in its registers. Unknown (the tracee is gone):
- * shared memory, the cautious answer for the scratch region. */
+/* The clone flags of the call a tracee is in at its fork, vfork or clone
+ * event: fork and vfork imply theirs; clone's are in its registers, and
+ * matter even for the fork and vfork events (a clone(CLONE_VM | SIGCHLD)
+ * reports a fork event but shares the memory, and with it the scratch
+ * slots). Unknown (the tracee is gone): shared memory, the cautious answer
+ * for the scratch region. */
 static uint64_t clone_flags_now(struct tracee *tr)
 {
 	struct __ptrace_syscall_info si;
+	const struct syscall_def *sc;
 	struct arch_regs r;
 	enum abi abi;
+	long nr;
 
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, tr->tid, sizeof(si), &si) < 0 ||
 	    arch_host->get_regs(tr->tid, &r) < 0)
 		return CLONE_VM | CLONE_THREAD;
-	abi = arch_abi_from_audit(si.arch, arch_host->get_nr(&r));
-	if (abi == ABI_UNKNOWN)
+	nr = arch_host->get_nr(&r);
+	abi = arch_abi_from_audit(si.arch, nr);
+	sc = abi == ABI_UNKNOWN ? NULL : syscalls_lookup(abi, nr);
+	if (!sc)
 		return CLONE_VM | CLONE_THREAD;
+	if (strcmp(sc->name, "fork") == 0)
+		return 0;
+	if (strcmp(sc->name, "vfork") == 0)
+		return CLONE_VM | CLONE_VFORK;
 	return arch_host->get_arg(&r, abi, 0);
 }
 
@@ -123,12 +134,7 @@ static void on_fork_event(struct tracer *t, struct tracee *tr, int event)
 	unsigned long msg = 0;
 	struct tracee *c;
 
-	if (event == PTRACE_EVENT_FORK)
-		tr->pending_clone_flags = 0;
-	else if (event == PTRACE_EVENT_VFORK)
-		tr->pending_clone_flags = CLONE_VM | CLONE_VFORK;
-	else
-		tr->pending_clone_flags = clone_flags_now(tr);
+	tr->pending_clone_flags = clone_flags_now(tr);
 	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0, &msg) == 0 && msg &&
 	    (c = child_announced(t, tr, (pid_t)msg))) {
 		if (!c->is_thread && (int)tracee_count(t->tt) > t->o.max_tracees)
