@@ -50,7 +50,8 @@ static struct tracee *child_announced(struct tracer *t, struct tracee *parent, p
 	c->mm = parent->pending_clone_flags & CLONE_VM ? scratch_mm_ref(parent->mm)
 						       : scratch_mm_fork(parent->mm);
 	c->tgid = thread ? parent->tgid : tid;
-	c->ppid = thread ? parent->ppid : parent->tgid;
+	/* A thread, or a CLONE_PARENT child, has its creator's parent. */
+	c->ppid = thread || (parent->pending_clone_flags & CLONE_PARENT) ? parent->ppid : parent->tgid;
 	c->depth = parent->depth;
 	if (!seen)
 		c->state = TS_WAIT_FIRST;
