@@ -3,8 +3,11 @@
  * the kernel reports as a fork event) open their own file over and over,
  * at the same time: each must always get the file it named. Their checked
  * paths are pinned in the shared scratch region, so the tracer must give
- * them different slots. Prints "mismatches N" (want 0).
- * Usage: prog_tr_clone_vm_open DIR   (DIR/a holds "a", DIR/b holds "b")
+ * them different slots. Then a clone(CLONE_VFORK | SIGCHLD) child, a copy of
+ * the memory reported as a vfork event, opens a third file 3000 times: its
+ * pins must go to its own copy (the shared region's copy of its slot still
+ * names b). Prints "mismatches N" (want 0).
+ * Usage: prog_tr_clone_vm_open DIR   (DIR/a, b, c hold "a", "b", "c")
  */
 #include <fcntl.h>
 #include <sched.h>
@@ -15,7 +18,7 @@
 
 #define ROUNDS 3000
 
-static char path_a[4096], path_b[4096];
+static char path_a[4096], path_b[4096], path_c[4096];
 static volatile int bad_child;
 
 static int count_bad(const char *path, char want)
@@ -32,6 +35,12 @@ static int count_bad(const char *path, char want)
 			close(fd);
 	}
 	return bad;
+}
+
+static int vfork_child(void *arg)
+{
+	(void)arg;
+	_exit(count_bad(path_c, 'c') > 0);
 }
 
 static int child(void *arg)
@@ -52,6 +61,7 @@ int main(int argc, char **argv)
 		return 2;
 	snprintf(path_a, sizeof(path_a), "%s/a", argv[1]);
 	snprintf(path_b, sizeof(path_b), "%s/b", argv[1]);
+	snprintf(path_c, sizeof(path_c), "%s/c", argv[1]);
 	stack = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
 		return 2;
@@ -61,6 +71,10 @@ int main(int argc, char **argv)
 	bad = count_bad(path_a, 'a');
 	if (waitpid(pid, &st, 0) != pid)
 		return 2;
+	pid = clone(vfork_child, stack + sz, CLONE_VFORK | SIGCHLD, NULL);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return 2;
+	bad += !WIFEXITED(st) || WEXITSTATUS(st) != 0;
 	printf("mismatches %d\n", bad + bad_child);
 	return 0;
 }

@@ -4,7 +4,9 @@
 # time, 3000 times each. Their checked paths are pinned in the one scratch
 # region they share, so they must get different slots: each open must reach
 # the file it named. (Before the fix, 820-1422 of 6000 opens reached the
-# other process's file.)
+# other process's file.) Then a clone(CLONE_VFORK | SIGCHLD) child, a copy
+# of the memory that the kernel reports as a vfork event, must pin into its
+# own copy.
 set -u
 . "$(dirname "$0")/lib.sh"
 prog=$PROGS/prog_tr_clone_vm_open
@@ -13,6 +15,7 @@ d=$(mktemp -d /tmp/agentsh-sharedvm-XXXXXX)
 trap 'rm -rf "$d"' EXIT
 echo a >"$d/a"
 echo b >"$d/b"
+echo c >"$d/c"
 out=$("$prog" "$d") && [ "$out" = "mismatches 0" ] || fail "natively: $out"
 ok "natively: $out"
 for mode in "" --no-prefilter; do
