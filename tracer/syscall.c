@@ -6,6 +6,7 @@
 #include "scratch.h"
 #include "fs/resolve.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ptrace.h>
@@ -177,6 +178,32 @@ static bool is_ancestor(struct tracer *t, pid_t anc, pid_t pid)
 }
 
 /* The target's relation to the sender, as signal_rules target types. */
+/* A process that has exited but not been waited for leaves the tracee table
+ * at once; its parent may still signal it (natively that succeeds and does
+ * nothing). Its parent's pid when target is such a zombie, else 0. */
+static pid_t zombie_parent(pid_t target)
+{
+	char p[64], buf[512], *close_paren;
+	char state;
+	int ppid = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%d/stat", target);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	close_paren = strrchr(buf, ')'); /* comm may hold anything */
+	if (!close_paren || sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2 || state != 'Z')
+		return 0;
+	return ppid;
+}
+
 static unsigned sig_relations(struct tracer *t, const struct tracee *tr, const struct op *op)
 {
 	pid_t target = op->target_pid ? op->target_pid : tgid_of(t, op->target_tid);
@@ -190,18 +217,22 @@ static unsigned sig_relations(struct tracer *t, const struct tracee *tr, const s
 	if (target == tr->tgid)
 		return SIGREL_SELF;
 	x = tracee_find(t->tt, target);
-	if (!x || x->is_thread) {
+	pid_t xppid = x && !x->is_thread ? x->ppid : 0;
+	bool zombie = false;
+	if (!x && (xppid = zombie_parent(target)) > 0 && tracee_find(t->tt, xppid))
+		zombie = true; /* a dead child of the tree, not yet waited for */
+	else if (!x || x->is_thread) {
 		snprintf(p, sizeof(p), "/proc/%d", target);
 		if (target == 1 || stat(p, &st) < 0 || st.st_uid != geteuid())
 			return SIGREL_EXTERNAL | SIGREL_SYSTEM;
 		return SIGREL_EXTERNAL | SIGREL_USER;
 	}
 	rel = SIGREL_SESSION;
-	if (x->ppid == tr->tgid)
+	if (xppid == tr->tgid)
 		rel |= SIGREL_CHILDREN | SIGREL_DESCENDANTS;
-	else if (is_ancestor(t, tr->tgid, target))
+	else if (is_ancestor(t, tr->tgid, zombie ? xppid : target))
 		rel |= SIGREL_DESCENDANTS;
-	if (x->ppid == tr->ppid && x->ppid)
+	if (xppid == tr->ppid && xppid)
 		rel |= SIGREL_SIBLINGS;
 	if (tr->ppid == target)
 		rel |= SIGREL_PARENT;
@@ -332,6 +363,45 @@ static bool exec_missing(struct tracer *t, struct tracee *tr, bool at_seccomp, c
 	return true;
 }
 
+/* Whether the target of a signal is gone (ESRCH natively): asked with
+ * signal 0, the same call the tracee makes. Process groups and pidfds are
+ * left to the decision. */
+static bool signal_target_gone(const struct op *op)
+{
+	const char *n = op->sc->name;
+	long r;
+
+	if (op->target_group)
+		return false;
+	if (strcmp(n, "kill") == 0 || strcmp(n, "rt_sigqueueinfo") == 0)
+		r = kill(op->target_pid, 0);
+	else if (strcmp(n, "tkill") == 0)
+		r = syscall(SYS_tkill, op->target_tid, 0);
+	else if (strcmp(n, "tgkill") == 0 || strcmp(n, "rt_tgsigqueueinfo") == 0)
+		r = syscall(SYS_tgkill, op->target_pid, op->target_tid, 0);
+	else
+		return false;
+	return r < 0 && errno == ESRCH;
+}
+
+/* A signal to a process that no longer exists (a child already waited for)
+ * fails here with ESRCH, as natively: letting it run would leave a window
+ * for the pid to be reused outside the tree. Recorded as what it was. */
+static bool signal_missing(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op)
+{
+	struct proc_info pi;
+	struct verdict v = { .decision = DECISION_ALLOW, .effective = DECISION_ALLOW, .rule = "" };
+
+	if (!signal_target_gone(op))
+		return false;
+	proc_info_of(tr, &pi);
+	snprintf(v.message, sizeof(v.message), "%s", strerror(ESRCH));
+	enforce_record(t->enf, &pi, op, &v, NULL);
+	tracer_fail_syscall(t, tr, at_seccomp, -ESRCH);
+	tracer_resume(t, tr, 0);
+	return true;
+}
+
 static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, bool at_seccomp)
 {
 	struct op *op = &t->op;
@@ -340,6 +410,8 @@ static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, 
 	char comm[64];
 
 	if (op->kind == OP_EXEC && !op->err && exec_missing(t, tr, at_seccomp, op))
+		return;
+	if (op->kind == OP_SIGNAL && !op->err && signal_missing(t, tr, at_seccomp, op))
 		return;
 	proc_info_of(tr, &pi);
 	if (op->kind == OP_EXEC)

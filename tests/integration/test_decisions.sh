@@ -106,6 +106,22 @@ kill -0 $victim || fail "outside process was killed"
 event default-deny-signals '"target_relation"' || fail "no signal deny event"
 ok "signals: outside the tree denied (EPERM), own child allowed"
 
+# A child that has exited: not yet waited for (a zombie) it still takes a
+# signal; waited for, the pid is gone and kill fails with ESRCH, as natively
+# (subprocess.send_signal relies on both).
+out=$(wrap -- "$py" -c "
+import os, time
+pid = os.fork()
+if pid == 0: os._exit(0)
+time.sleep(0.3)
+os.kill(pid, 15); print('zombie ok')
+os.waitpid(pid, 0)
+try: os.kill(pid, 15); print('gone: no error')
+except OSError as e: print('gone: errno', e.errno)" 2>&1)
+[ "$out" = "zombie ok
+gone: errno 3" ] || fail "signals to an exited child: $out"
+ok "signals: an exited child takes one until waited for, then ESRCH"
+
 # approvals: yes, no, never (timeout), and others keep running meanwhile
 cat >"$d/approver.py" <<'EOP'
 import socket, json, sys, os
