@@ -266,6 +266,14 @@ static void hold(struct tracer *t, struct tracee *tr, const struct decision_out 
 	t->nheld++;
 }
 
+/* Whether tr is still stopped at the syscall stop being handled. */
+static bool still_at_stop(struct tracer *t, struct tracee *tr)
+{
+	struct __ptrace_syscall_info si;
+
+	return ptrace(PTRACE_GET_SYSCALL_INFO, tr->tid, sizeof(si), &si) > 0 && si.op == t->cur_op;
+}
+
 static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op,
 		  const struct decision_out *d)
 {
@@ -277,6 +285,12 @@ static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const st
 	    enforce_policy(t->enf)) {
 		struct proc_info pi;
 		struct verdict v = d->v;
+
+		/* Killed meanwhile: SIGKILL ends the stop (the call never runs)
+		 * and the tracee is gone or at its exit event, which the loop
+		 * will see. Nothing to deny, and no deny to record. */
+		if (!still_at_stop(t, tr))
+			return;
 
 		proc_info_of(tr, &pi);
 		v.decision = v.effective = DECISION_DENY;

@@ -122,6 +122,19 @@ except OSError as e: print('gone: errno', e.errno)" 2>&1)
 gone: errno 3" ] || fail "signals to an exited child: $out"
 ok "signals: an exited child takes one until waited for, then ESRCH"
 
+# Children killed while they start: a call the tracer was deciding when the
+# SIGKILL came never runs; it is no "unpinnable" deny.
+: >"$d/ev.jsonl"
+wrap -- "$py" -c "
+import os, signal, subprocess, sys
+for i in range(20):
+    p = subprocess.Popen([sys.executable, '-c', 'pass'])
+    p.send_signal(signal.SIGKILL)
+    p.wait()" || fail "killing starting children"
+n=$(grep -c unpinnable-argument "$d/ev.jsonl")
+[ "$n" -eq 0 ] || fail "$n unpinnable-argument events for children killed while starting"
+ok "children killed while starting leave no false deny events"
+
 # approvals: yes, no, never (timeout), and others keep running meanwhile
 cat >"$d/approver.py" <<'EOP'
 import socket, json, sys, os
