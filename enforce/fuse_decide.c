@@ -32,6 +32,7 @@ int fuse_audit_mode_parse(const char *s, enum fuse_audit_mode *out)
 #ifdef AGENTSH_HAVE_FUSE3
 #include "enforce/enforce_int.h"
 #include "enforce/fuse_int.h"
+#include "procstat.h"
 
 static void op_path(struct op_path *p, const char *ws, const char *rel)
 {
@@ -112,23 +113,10 @@ enum fuse_act fuse_act_of(struct verdict *v, const struct fuse_opdesc *d, bool a
 /* The caller's parent, for the event (the tracer's table belongs to its thread). */
 static pid_t ppid_of(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	int fd, ppid = 0;
-	ssize_t n;
+	char state;
+	pid_t ppid;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
-		return 0;
-	return ppid;
+	return proc_stat(pid, &state, &ppid) == 0 ? ppid : 0;
 }
 
 static void record(struct fuse_layer *fl, const struct proc_info *pi, const struct op *op,

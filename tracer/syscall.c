@@ -5,8 +5,8 @@
 #include "syscalls/syscalls.h"
 #include "scratch.h"
 #include "fs/resolve.h"
+#include "procstat.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ptrace.h>
@@ -183,25 +183,10 @@ static bool is_ancestor(struct tracer *t, pid_t anc, pid_t pid)
  * nothing). Its parent's pid when target is such a zombie, else 0. */
 static pid_t zombie_parent(pid_t target)
 {
-	char p[64], buf[512], *close_paren;
 	char state;
-	int ppid = 0;
-	ssize_t n;
-	int fd;
+	pid_t ppid;
 
-	snprintf(p, sizeof(p), "/proc/%d/stat", target);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	close_paren = strrchr(buf, ')'); /* comm may hold anything */
-	if (!close_paren || sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2 || state != 'Z')
-		return 0;
-	return ppid;
+	return proc_stat(target, &state, &ppid) == 0 && state == 'Z' ? ppid : 0;
 }
 
 static unsigned sig_relations(struct tracer *t, const struct tracee *tr, const struct op *op)

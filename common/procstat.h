@@ -1,0 +1,11 @@
+/* What /proc/PID/stat says of a process that the callers need. */
+#ifndef AGENTSH_PROCSTAT_H
+#define AGENTSH_PROCSTAT_H
+
+#include <sys/types.h>
+
+/* The state letter (R, S, Z ...) and parent pid of pid: 0, or -errno when
+ * it cannot be read (gone, another namespace). */
+int proc_stat(pid_t pid, char *state, pid_t *ppid);
+
+#endif /* !AGENTSH_PROCSTAT_H */
