@@ -177,7 +177,19 @@ static bool is_ancestor(struct tracer *t, pid_t anc, pid_t pid)
 	return false;
 }
 
-/* The target's relation to the sender, as signal_rules target types. */
+/* Whether tid's pids are ours: a signal's target pid means the same process
+ * to it and to us only in the same pid namespace. */
+static bool same_pid_ns(pid_t tid)
+{
+	char p[64], ours[64], theirs[64];
+	ssize_t a, b;
+
+	snprintf(p, sizeof(p), "/proc/%d/ns/pid", tid);
+	a = readlink("/proc/self/ns/pid", ours, sizeof(ours));
+	b = readlink(p, theirs, sizeof(theirs));
+	return a > 0 && a == b && memcmp(ours, theirs, (size_t)a) == 0;
+}
+
 /* A process that has exited but not been waited for leaves the tracee table
  * at once; its parent may still signal it (natively that succeeds and does
  * nothing). Its parent's pid when target is such a zombie, else 0. */
@@ -189,6 +201,7 @@ static pid_t zombie_parent(pid_t target)
 	return proc_stat(target, &state, &ppid) == 0 && state == 'Z' ? ppid : 0;
 }
 
+/* The target's relation to the sender, as signal_rules target types. */
 static unsigned sig_relations(struct tracer *t, const struct tracee *tr, const struct op *op)
 {
 	pid_t target = op->target_pid ? op->target_pid : tgid_of(t, op->target_tid);
@@ -204,7 +217,8 @@ static unsigned sig_relations(struct tracer *t, const struct tracee *tr, const s
 	x = tracee_find(t->tt, target);
 	pid_t xppid = x && !x->is_thread ? x->ppid : 0;
 	bool zombie = false;
-	if (!x && (xppid = zombie_parent(target)) > 0 && tracee_find(t->tt, xppid))
+	if (!x && same_pid_ns(tr->tid) && (xppid = zombie_parent(target)) > 0 &&
+	    tracee_find(t->tt, xppid))
 		zombie = true; /* a dead child of the tree, not yet waited for */
 	else if (!x || x->is_thread) {
 		snprintf(p, sizeof(p), "/proc/%d", target);
@@ -385,13 +399,15 @@ static bool signal_target_gone(const struct op *op)
 
 /* A signal to a process that no longer exists (a child already waited for)
  * fails here with ESRCH, as natively: letting it run would leave a window
- * for the pid to be reused outside the tree. Recorded as what it was. */
+ * for the pid to be reused outside the tree. Recorded as what it was. Only
+ * where the sender's pids are ours (another pid namespace is left to the
+ * decision). */
 static bool signal_missing(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op)
 {
 	struct proc_info pi;
 	struct verdict v = { .decision = DECISION_ALLOW, .effective = DECISION_ALLOW, .rule = "" };
 
-	if (!signal_target_gone(op))
+	if (!signal_target_gone(op) || !same_pid_ns(tr->tid))
 		return false;
 	proc_info_of(tr, &pi);
 	snprintf(v.message, sizeof(v.message), "%s", strerror(ESRCH));
