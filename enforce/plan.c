@@ -180,27 +180,43 @@ static int ll_add_path(struct plan *pl, const char *path, unsigned perms)
 	return 0;
 }
 
-/* One write-granting rule: every path must be a plain subtree or file. */
-static int ll_rule_paths(const struct policy *p, const struct plan_config *c, size_t i,
-			 struct plan *pl, char *why, size_t why_len)
-{
-	char *paths[32], out[4096];
-	size_t np = 0;
+/* One file rule as the planner reads it: its operations and expanded paths. */
+struct file_rule_view {
+	char *paths[32];
+	size_t np;
 	unsigned ops;
 	bool redirect;
-	int r = policy_export_file_rule(p, i, c->vars, &ops, &redirect, paths, ARRAY_SIZE(paths),
-					&np);
+};
 
-	for (size_t k = 0; !r && k < np; k++) {
-		if (landlock_glob_kind(paths[k], out, sizeof(out)) == LANDLOCK_GLOB_INEXACT) {
-			snprintf(why, why_len, "path \"%s\" is not a plain subtree", paths[k]);
+static int file_rule_read(const struct policy *p, const struct plan_config *c, size_t i,
+			  struct file_rule_view *v)
+{
+	v->np = 0;
+	return policy_export_file_rule(p, i, c->vars, &v->ops, &v->redirect, v->paths,
+				       ARRAY_SIZE(v->paths), &v->np);
+}
+
+static void file_rule_free(struct file_rule_view *v)
+{
+	for (size_t k = 0; k < v->np; k++)
+		free(v->paths[k]);
+	v->np = 0;
+}
+
+/* One write-granting rule: every path must be a plain subtree or file. */
+static int ll_rule_paths(const struct file_rule_view *v, struct plan *pl, char *why, size_t why_len)
+{
+	char out[4096];
+	int r = 0;
+
+	for (size_t k = 0; !r && k < v->np; k++) {
+		if (landlock_glob_kind(v->paths[k], out, sizeof(out)) == LANDLOCK_GLOB_INEXACT) {
+			snprintf(why, why_len, "path \"%s\" is not a plain subtree", v->paths[k]);
 			r = -EINVAL;
 		} else {
 			r = ll_add_path(pl, out, LANDLOCK_PERM_WRITE);
 		}
 	}
-	for (size_t k = 0; k < np; k++)
-		free(paths[k]);
 	if (r && !*why)
 		snprintf(why, why_len, "%s", strerror(-r));
 	return r;
@@ -211,28 +227,29 @@ static int ll_file_writes(const struct policy *p, const struct plan_config *c, s
 {
 	for (size_t i = 0; i < policy_export_count(p, PLAN_SEC_FILE); i++) {
 		struct plan_rule *r = rule_at(pl, PLAN_SEC_FILE, i);
-		char *paths[32];
-		size_t np = 0;
-		unsigned ops;
-		bool redirect;
+		struct file_rule_view v;
+		char sub[128] = "";
+		int err = 0;
 
-		if (policy_export_file_rule(p, i, c->vars, &ops, &redirect, paths,
-					    ARRAY_SIZE(paths), &np) < 0)
+		if (file_rule_read(p, c, i, &v) < 0) {
+			file_rule_free(&v);
 			return snprintf(why, why_len, "rule '%s' cannot be read", r->name), -EINVAL;
-		for (size_t k = 0; k < np; k++)
-			free(paths[k]);
-		if (!(ops & PLAN_WRITE_OPS) || r->decision == DECISION_DENY)
+		}
+		if (!(v.ops & PLAN_WRITE_OPS) || r->decision == DECISION_DENY) {
+			file_rule_free(&v);
 			continue;
+		}
 		if (r->decision == DECISION_REDIRECT || r->decision == DECISION_SOFT_DELETE) {
 			snprintf(why, why_len, "file rule '%s' is %s", r->name,
 				 decision_name(r->decision));
-			return -EINVAL;
-		}
-		char sub[128] = "";
-		if (ll_rule_paths(p, c, i, pl, sub, sizeof(sub)) < 0) {
+			err = -EINVAL;
+		} else if (ll_rule_paths(&v, pl, sub, sizeof(sub)) < 0) {
 			snprintf(why, why_len, "file rule '%s': %s", r->name, sub);
-			return -EINVAL;
+			err = -EINVAL;
 		}
+		file_rule_free(&v);
+		if (err)
+			return err;
 	}
 	for (size_t i = 0; i < policy_export_count(p, PLAN_SEC_UNIX); i++) {
 		const char *name;
@@ -355,20 +372,14 @@ static void fuse_mark(const struct policy *p, const struct plan_config *c, struc
 {
 	for (size_t i = 0; i < policy_export_count(p, PLAN_SEC_FILE); i++) {
 		struct plan_rule *r = rule_at(pl, PLAN_SEC_FILE, i);
-		char *paths[32];
-		size_t np = 0;
-		unsigned ops;
-		bool redirect;
+		struct file_rule_view v;
 
-		if (policy_export_file_rule(p, i, c->vars, &ops, &redirect, paths,
-					    ARRAY_SIZE(paths), &np) < 0) {
+		if (file_rule_read(p, c, i, &v) < 0)
 			r->fuse_layer = true; /* unreadable: assume it reaches the workspace */
-			continue;
-		}
-		for (size_t k = 0; k < np; k++) {
-			r->fuse_layer |= glob_reaches(paths[k], pl->fuse_workspace);
-			free(paths[k]);
-		}
+		else
+			for (size_t k = 0; k < v.np; k++)
+				r->fuse_layer |= glob_reaches(v.paths[k], pl->fuse_workspace);
+		file_rule_free(&v);
 	}
 }
 
