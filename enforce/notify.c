@@ -46,6 +46,8 @@ int notify_prepare(struct notify *n, struct enforce *enf)
 	memset(n, 0, sizeof(*n));
 	n->listener = n->to_parent[0] = n->to_parent[1] = n->to_child[0] = n->to_child[1] = -1;
 	n->enf = enf;
+	n->own_umask = umask(022);
+	umask((mode_t)n->own_umask);
 	r = build_ctx(&ctx);
 	if (r)
 		return log_errno(r, "cannot build the seccomp notify filter");
@@ -88,7 +90,8 @@ static void on_listener(struct tracer *t, int fd, void *ctx)
 	struct notify *n = ctx;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
-	/* Drain what is queued; every answer is one ioctl. */
+	/* Drain what is queued; every answer is one ioctl. Look first: the
+	 * call may be for POLLHUP alone, and a receive would then block. */
 	while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
 		memset(n->req, 0, sizeof(*n->req));
 		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, n->req) < 0) {

@@ -27,6 +27,7 @@ struct notify {
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	struct op *op; /* decoded request (zeroed once; op_reset between uses) */
+	unsigned own_umask; /* the tracer thread's (FUSE's thread has its own) */
 	unsigned long handled, emulated, continued;
 };
 

@@ -36,25 +36,39 @@ static bool kernel_must_open(const char *path)
 	       strncmp(path, "/dev/tty", 8) == 0;
 }
 
+/* The head of /proc/TID/status (Name, Umask, State, Tgid, Ngid, Pid, PPid:
+ * the name is escaped there, so every line is one line), one read. */
 static void proc_status(pid_t tid, pid_t *tgid, pid_t *ppid, unsigned *umask_out)
 {
-	char p[64], line[128];
-	FILE *f;
+	static const char *const keys[] = { "\nUmask:", "\nTgid:", "\nPPid:" };
+	char p[64], buf[1024];
+	ssize_t len;
+	int fd;
 
 	snprintf(p, sizeof(p), "/proc/%d/status", tid);
 	*tgid = tid;
 	*ppid = 0;
 	*umask_out = 022;
-	if (!(f = fopen(p, "re")))
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Umask: %o", umask_out) == 1)
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return;
+	buf[len] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const char *v = strstr(buf, keys[i]);
+		unsigned u;
+		int x;
+
+		if (!v)
 			continue;
-		if (sscanf(line, "Tgid: %d", tgid) == 1)
-			continue;
-		sscanf(line, "PPid: %d", ppid);
+		v += strlen(keys[i]);
+		if (i == 0 && sscanf(v, " %o", &u) == 1)
+			*umask_out = u;
+		else if (i > 0 && sscanf(v, " %d", &x) == 1)
+			*(i == 1 ? tgid : ppid) = x;
 	}
-	fclose(f);
 }
 
 static void answer(struct notify *n, int64_t val, int err, bool cont)
@@ -101,7 +115,7 @@ static int open_pinned(struct notify *n, const struct op *op, const char *path, 
 					   RESOLVE_NO_MAGICLINKS };
 	char root[64];
 	int rootfd, fd, err;
-	bool creates = flags & (O_CREAT | __O_TMPFILE);
+	bool creates = flags & (O_CREAT | __O_TMPFILE), swap;
 	mode_t old = 0;
 
 	/* openat2 refuses O_PATH with other flags, and unknown bits open(2) ignores. */
@@ -123,11 +137,13 @@ static int open_pinned(struct notify *n, const struct op *op, const char *path, 
 		if (rootfd < 0)
 			return -errno;
 	}
-	if (creates)
+	/* The kernel applies our umask: swap in the caller's when it differs. */
+	swap = creates && umask_v != n->own_umask;
+	if (swap)
 		old = umask((mode_t)umask_v);
 	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 	err = fd < 0 ? -errno : 0;
-	if (creates)
+	if (swap)
 		umask(old);
 	if (rootfd >= 0)
 		close(rootfd);
@@ -145,7 +161,8 @@ static int fix_fd(int fd, int flags)
 		close(fd);
 		return -EAGAIN; /* a FIFO's blocking open is left to the kernel */
 	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+	/* Only the status bits count: those open gave, without our O_NONBLOCK. */
+	if (fcntl(fd, F_SETFL, flags & OPEN_VALID_FLAGS & ~O_NONBLOCK) < 0) {
 		close(fd);
 		return -EAGAIN;
 	}

@@ -15,7 +15,7 @@ if ! "$AGENTSH" wrap --mode prefilter -- true 2>/dev/null; then
 fi
 modes=${CONFORMANCE_MODES:-"ptrace notify landlock ebpf fuse full"}
 work=$(mktemp -d /tmp/agentsh-conf-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap '[[ -n ${KEEP:-} ]] || rm -rf "$work"' EXIT
 
 cat >"$work/dynamic.yaml" <<YAML
 version: 1
@@ -111,6 +111,11 @@ r mkdir ws/newdir
 r mv ws/made.txt ws/newdir/moved.txt
 r ls ws/newdir
 r timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.2/9'
+# Creating opens honour the caller's umask (notify creates the file itself).
+old=$(umask)
+for u in 077 000 027 022; do umask $u; : >ws/umask$u; done
+umask "$old"
+echo "modes:" $(cd ws && stat -c '%n=%a' umask077 umask000 umask027 umask022)
 SH
 
 setup() {
@@ -147,6 +152,8 @@ for variant in dynamic static; do
 echo "=== policy $variant"
 run_mode prefilter
 grep -q 'secret/key -> 0' "$work/prefilter.out" && fail "baseline: the secret was readable"
+grep -q 'modes: umask077=600 umask000=666 umask027=640 umask022=644' "$work/prefilter.out" ||
+	fail "baseline: created files do not have the modes the umask gives"
 [[ -s $work/prefilter.norm ]] || fail "baseline: no events"
 for m in $modes; do
 	support=$(timeout 20 "$AGENTSH" wrap --mode "$m" -- true 2>&1)
