@@ -46,8 +46,9 @@ int notify_prepare(struct notify *n, struct enforce *enf)
 	memset(n, 0, sizeof(*n));
 	n->listener = n->to_parent[0] = n->to_parent[1] = n->to_child[0] = n->to_child[1] = -1;
 	n->enf = enf;
-	n->own_umask = umask(022);
-	umask((mode_t)n->own_umask);
+	r = notify_creds_self(n);
+	if (r)
+		return log_errno(r, "seccomp notify: cannot read our own credentials");
 	r = build_ctx(&ctx);
 	if (r)
 		return log_errno(r, "cannot build the seccomp notify filter");

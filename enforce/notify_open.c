@@ -36,40 +36,15 @@ static bool kernel_must_open(const char *path)
 	       strncmp(path, "/dev/tty", 8) == 0;
 }
 
-/* The head of /proc/TID/status (Name, Umask, State, Tgid, Ngid, Pid, PPid:
- * the name is escaped there, so every line is one line), one read. */
-static void proc_status(pid_t tid, pid_t *tgid, pid_t *ppid, unsigned *umask_out)
-{
-	static const char *const keys[] = { "\nUmask:", "\nTgid:", "\nPPid:" };
-	char p[64], buf[1024];
-	ssize_t len;
-	int fd;
-
-	snprintf(p, sizeof(p), "/proc/%d/status", tid);
-	*tgid = tid;
-	*ppid = 0;
-	*umask_out = 022;
-	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return;
-	buf[len] = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		const char *v = strstr(buf, keys[i]);
-		unsigned u;
-		int x;
-
-		if (!v)
-			continue;
-		v += strlen(keys[i]);
-		if (i == 0 && sscanf(v, " %o", &u) == 1)
-			*umask_out = u;
-		else if (i > 0 && sscanf(v, " %d", &x) == 1)
-			*(i == 1 ? tgid : ppid) = x;
-	}
-}
+/* What an emulated open is made with: the caller's umask (creates) and
+ * its credentials unless they are ours (enforce/notify_creds.c). */
+struct caller {
+	unsigned umask;
+	const struct notify_creds *cr; /* NULL: ours */
+	bool unknown;                  /* its status could not be read: fail closed */
+	bool same_root;                /* its root and mount namespace are ours */
+	const struct proc_info *pi;
+};
 
 static void answer(struct notify *n, int64_t val, int err, bool cont)
 {
@@ -84,6 +59,26 @@ static void answer(struct notify *n, int64_t val, int err, bool cont)
 		n->continued++;
 	if (ioctl(n->listener, SECCOMP_IOCTL_NOTIF_SEND, r) < 0 && errno != ENOENT)
 		log_debug("notify send: %s", strerror(errno));
+}
+
+/* An allowed open we cannot make with the caller's rights (another user
+ * namespace, credentials unreadable): denied, and said so. */
+static bool cannot_emulate(struct notify *n, const struct op *op, const struct decision_out *d,
+			   const struct caller *who)
+{
+	struct verdict v = d->v;
+
+	if (!who->unknown && (!who->cr || (who->cr->userns_dev == n->own.userns_dev &&
+					   who->cr->userns_ino == n->own.userns_ino)))
+		return false;
+	v.decision = v.effective = DECISION_DENY;
+	v.rule = "notify-foreign-credentials";
+	snprintf(v.message, sizeof(v.message),
+		 "seccomp-notify cannot open files with the credentials of another user "
+		 "namespace (or they could not be read); use --mode prefilter");
+	enforce_record(n->enf, who->pi, op, &v, NULL);
+	answer(n, 0, EACCES, false);
+	return true;
 }
 
 static uint64_t open_mode(const struct notify *n, const struct op *op)
@@ -107,8 +102,8 @@ static uint64_t open_mode(const struct notify *n, const struct op *op)
 /* Opens path in the tracee's root as the call would; returns our fd or -errno.
  * same_root: the tracee's root and mount namespace are ours, so the canonical
  * absolute path opens from our root without a /proc/PID/root fd. */
-static int open_pinned(struct notify *n, const struct op *op, const char *path, unsigned umask_v,
-		       bool same_root)
+static int open_pinned(struct notify *n, const struct op *op, const char *path,
+		       const struct caller *who)
 {
 	int flags = op->open_flags & OPEN_VALID_FLAGS;
 	struct open_how how = { .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
@@ -122,13 +117,9 @@ static int open_pinned(struct notify *n, const struct op *op, const char *path, 
 	how.flags = (uint64_t)(flags & O_PATH ? flags & O_PATH_FLAGS : flags | O_NONBLOCK) |
 		    O_CLOEXEC;
 	how.flags &= ~(uint64_t)O_NOCTTY;
-	if (creates) {
-		pid_t tg, pp;
-
+	if (creates)
 		how.mode = open_mode(n, op) & 07777;
-		proc_status((pid_t)n->req->pid, &tg, &pp, &umask_v);
-	}
-	if (same_root && path[0] == '/') {
+	if (who->same_root && path[0] == '/') {
 		rootfd = AT_FDCWD;
 		how.resolve &= ~(uint64_t)RESOLVE_IN_ROOT;
 	} else {
@@ -138,11 +129,21 @@ static int open_pinned(struct notify *n, const struct op *op, const char *path, 
 			return -errno;
 	}
 	/* The kernel applies our umask: swap in the caller's when it differs. */
-	swap = creates && umask_v != n->own_umask;
+	swap = creates && who->umask != n->own_umask;
 	if (swap)
-		old = umask((mode_t)umask_v);
-	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	err = fd < 0 ? -errno : 0;
+		old = umask((mode_t)who->umask);
+	err = who->cr ? notify_creds_enter(n, who->cr) : 0;
+	if (!err) {
+		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+		err = fd < 0 ? -errno : 0;
+		if (who->cr)
+			notify_creds_leave(n);
+	} else {
+		log_debug("seccomp notify: cannot open as %u with its credentials: %s",
+			  n->req->pid, strerror(-err));
+		fd = -1;
+		err = -EACCES;
+	}
 	if (swap)
 		umask(old);
 	if (rootfd >= 0)
@@ -169,11 +170,11 @@ static int fix_fd(int fd, int flags)
 	return fd;
 }
 
-static void emulate(struct notify *n, const struct op *op, const char *path, unsigned umask_v,
-		    bool same_root)
+static void emulate(struct notify *n, const struct op *op, const char *path,
+		    const struct caller *who)
 {
 	struct seccomp_notif_addfd add = { .id = n->req->id, .flags = SECCOMP_ADDFD_FLAG_SEND };
-	int fd = open_pinned(n, op, path, umask_v, same_root);
+	int fd = open_pinned(n, op, path, who);
 
 	if (fd == -ENXIO && !(op->open_flags & O_NONBLOCK)) {
 		answer(n, 0, 0, true); /* FIFO without a reader: the kernel blocks */
@@ -198,7 +199,7 @@ static void emulate(struct notify *n, const struct op *op, const char *path, uns
 }
 
 static void apply(struct notify *n, const struct op *op, const struct decision_out *d,
-		  unsigned umask_v, bool same_root)
+		  const struct caller *who)
 {
 	const char *path = op_path_pin(&op->p1);
 
@@ -221,8 +222,44 @@ static void apply(struct notify *n, const struct op *op, const struct decision_o
 	 * access by itself and every use of it is decided again, so the kernel opens it. */
 	if (path == op_path_pin(&op->p1) && (kernel_must_open(path) || (op->open_flags & O_PATH)))
 		answer(n, 0, 0, true);
-	else
-		emulate(n, op, path, umask_v, same_root);
+	else if (!cannot_emulate(n, op, d, who))
+		emulate(n, op, path, who);
+}
+
+/*
+ * Whose rights the open needs. The status file is read for a create (the
+ * umask) and while the tracer does not know the thread's credentials to be
+ * ours: it forgets them at every exec and every set*id / setgroups / capset
+ * / unshare / setns call (tracer_creds_*), so a thread that keeps them costs
+ * one read in its image's life.
+ */
+static void caller_of(struct notify *n, const struct op *op, struct notify_status *st,
+		      bool have_st, struct caller *who)
+{
+	pid_t tid = (pid_t)n->req->pid;
+	int known = tracer_creds_state(n->t, tid);
+	bool creates = op->open_flags & (O_CREAT | __O_TMPFILE);
+	char dir[32];
+
+	if (!have_st && (creates || known != TRACEE_CREDS_OURS)) {
+		snprintf(dir, sizeof(dir), "/proc/%d", tid);
+		have_st = notify_status_read(dir, st) == 0;
+	}
+	who->umask = have_st ? st->umask : n->own_umask;
+	who->cr = NULL;
+	who->unknown = false;
+	if (known == TRACEE_CREDS_OURS)
+		return;
+	if (!have_st || !st->cr.known) {
+		who->unknown = true;
+		return;
+	}
+	if (notify_creds_equal(&st->cr, &n->own)) {
+		tracer_creds_set(n->t, tid, TRACEE_CREDS_OURS);
+		return;
+	}
+	tracer_creds_set(n->t, tid, TRACEE_CREDS_OTHER);
+	who->cr = &st->cr;
 }
 
 void notify_answer_open(struct notify *n)
@@ -231,9 +268,11 @@ void notify_answer_open(struct notify *n)
 	struct sc_ctx c = { .tid = (pid_t)q->pid, .tgid = (pid_t)q->pid };
 	const struct syscall_def *sc;
 	struct proc_info pi = { .tid = (pid_t)q->pid, .depth = 0 };
+	struct notify_status st;
+	struct caller who = { 0 };
+	bool have_st = false;
 	struct decision_out d;
 	struct op *op = n->op;
-	unsigned umask_v;
 
 	c.abi = arch_abi_from_audit(q->data.arch, q->data.nr);
 	sc = c.abi == ABI_UNKNOWN ? NULL : syscalls_lookup(c.abi, q->data.nr);
@@ -242,14 +281,23 @@ void notify_answer_open(struct notify *n)
 		return;
 	}
 	memcpy(c.args, q->data.args, sizeof(c.args));
-	umask_v = 022;
-	if (tracer_proc_info(n->t, c.tid, &pi.pid, &pi.ppid, &pi.depth) < 0)
-		proc_status(c.tid, &pi.pid, &pi.ppid, &umask_v);
+	if (tracer_proc_info(n->t, c.tid, &pi.pid, &pi.ppid, &pi.depth) < 0) {
+		char dir[32];
+
+		snprintf(dir, sizeof(dir), "/proc/%d", c.tid);
+		have_st = notify_status_read(dir, &st) == 0;
+		pi.pid = have_st && st.tgid ? st.tgid : c.tid;
+		pi.ppid = have_st ? st.ppid : 0;
+	}
 	c.tgid = pi.pid;
 	c.root = tracer_root_hint(n->t, c.tid, &c.dircache);
 	op_reset(op);
 	syscalls_decode(sc, &c, op);
-	/* The arguments were copied: make sure they belong to this very request. */
+	if (op->kind == OP_FILE)
+		caller_of(n, op, &st, have_st, &who);
+	who.same_root = c.root && !c.root[0];
+	who.pi = &pi;
+	/* The arguments and the status were read: make sure they belong to this very request. */
 	if (ioctl(n->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &q->id) < 0) {
 		op_reset(op);
 		return;
@@ -258,7 +306,7 @@ void notify_answer_open(struct notify *n)
 		answer(n, 0, 0, true);
 	} else {
 		enforce_decide(n->enf, &pi, op, &d);
-		apply(n, op, &d, umask_v, c.root && !c.root[0]);
+		apply(n, op, &d, &who);
 	}
 	op_reset(op);
 }

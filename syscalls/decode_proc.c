@@ -61,6 +61,14 @@ int dec_process(const struct sc_ctx *c, struct op *op)
 	return 0;
 }
 
+/* A stop the tracer wants for its own bookkeeping (TC_CREDS): nothing to judge. */
+int dec_none(const struct sc_ctx *c, struct op *op)
+{
+	(void)c;
+	op->kind = OP_NONE;
+	return 0;
+}
+
 int dec_danger(const struct sc_ctx *c, struct op *op)
 {
 	const struct syscall_def *sc = op->sc;

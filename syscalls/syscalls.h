@@ -6,7 +6,7 @@
 #include "op.h"
 
 /* Which sandbox.ptrace.trace.* switch enables a syscall. */
-enum trace_class { TC_EXEC = 1, TC_FILE = 2, TC_NET = 4, TC_SIGNAL = 8, TC_ALWAYS = 16 };
+enum trace_class { TC_EXEC = 1, TC_FILE = 2, TC_NET = 4, TC_SIGNAL = 8, TC_ALWAYS = 16, TC_CREDS = 32 };
 
 enum syscall_flags {
 	SF_NOFOLLOW = 1 << 0,     /* the final component is not followed */
@@ -18,6 +18,7 @@ enum syscall_flags {
 	SF_THREAD = 1 << 6,       /* signal aimed at a thread */
 	SF_ARG_FILTER = 1 << 7,   /* only some argument values are traced (prctl) */
 	SF_MEM_GUARD = 1 << 8,    /* traced only near the scratch window */
+	SF_CREDS = 1 << 9,        /* may change the caller's credentials */
 };
 
 /* What a decoder may read of the stopped tracee. */
@@ -56,7 +57,7 @@ int syscalls_decode(const struct syscall_def *sc, const struct sc_ctx *c, struct
 
 #define X_DECODERS(X)                                                                              \
 	X(exec) X(open) X(path) X(by_handle) X(socket) X(sockaddr) X(listen) X(sendto) X(sendmsg)  \
-	X(sendmmsg) X(socketcall) X(signal) X(process) X(danger) X(memguard)
+	X(sendmmsg) X(socketcall) X(signal) X(process) X(danger) X(memguard) X(none)
 #define X(d) int dec_##d(const struct sc_ctx *c, struct op *op);
 X_DECODERS(X)
 #undef X

@@ -176,6 +176,7 @@ static void on_exec_event(struct tracer *t, struct tracee *tr)
 	tr->depth++;
 	tr->is_thread = false;
 	tr->tgid = tr->tid;
+	tr->creds = TRACEE_CREDS_UNKNOWN; /* a set-id or file-capability program */
 	/* A new address space: map its scratch region before any of it runs. */
 	scratch_release_slot(tr);
 	struct scratch_mm *old_mm = tr->mm;

@@ -36,6 +36,8 @@ bool tracer_traces_class(const struct tracer_opts *o, int c)
 		return o->trace_network;
 	case TC_SIGNAL:
 		return o->trace_signal;
+	case TC_CREDS:
+		return o->trace_creds;
 	default:
 		return true;
 	}

@@ -15,6 +15,21 @@ int tracer_proc_info(struct tracer *t, pid_t tid, pid_t *tgid, pid_t *ppid, int 
 	return 0;
 }
 
+enum tracee_creds tracer_creds_state(struct tracer *t, pid_t tid)
+{
+	struct tracee *tr = tracee_find(t->tt, tid);
+
+	return tr ? (enum tracee_creds)tr->creds : TRACEE_CREDS_UNKNOWN;
+}
+
+void tracer_creds_set(struct tracer *t, pid_t tid, enum tracee_creds c)
+{
+	struct tracee *tr = tracee_find(t->tt, tid);
+
+	if (tr)
+		tr->creds = (uint8_t)c;
+}
+
 const char *tracer_root_hint(struct tracer *t, pid_t tid, bool *dircache)
 {
 	struct tracee *tr = tracee_find(t->tt, tid);

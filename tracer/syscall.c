@@ -517,6 +517,8 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 		return;
 	}
 	sc = syscalls_lookup(c.abi, nr);
+	if (sc && (sc->sf & SF_CREDS))
+		tr->creds = TRACEE_CREDS_UNKNOWN; /* read again at its next notified open */
 	if (!sc || !tracer_traces_class(&t->o, sc->class)) {
 		tracer_resume(t, tr, 0);
 		return;

@@ -17,6 +17,7 @@ struct scratch_mm;
 /* sandbox.ptrace.* (compat.md §2) plus wrap's own options. */
 struct tracer_opts {
 	bool trace_execve, trace_file, trace_network, trace_signal;
+	bool trace_creds;       /* stop at set*id/setgroups/capset (TC_CREDS): seccomp-notify */
 	bool seccomp_prefilter; /* false: stop at every syscall (gVisor) */
 	int max_tracees;        /* fork/clone beyond it fails with EAGAIN */
 	long max_hold_ms;       /* approvals */
@@ -42,6 +43,12 @@ int tracer_proc_info(struct tracer *t, pid_t tid, pid_t *tgid, pid_t *ppid, int 
 /* tid's root hint for fs_resolve_in ("" = our root and mount namespace; NULL
  * unknown), and whether opens may use the directory cache (FS_CACHED). */
 const char *tracer_root_hint(struct tracer *t, pid_t tid, bool *dircache);
+/* Whether tid's file-system credentials are known to be the tracer's own
+ * (seccomp-notify opens files for it). Forgotten at every exec and every
+ * credential-changing call (TC_CREDS, traced with trace_creds). */
+enum tracee_creds { TRACEE_CREDS_UNKNOWN = 0, TRACEE_CREDS_OURS, TRACEE_CREDS_OTHER };
+enum tracee_creds tracer_creds_state(struct tracer *t, pid_t tid);
+void tracer_creds_set(struct tracer *t, pid_t tid, enum tracee_creds c);
 
 void tracer_opts_defaults(struct tracer_opts *o);
 
@@ -75,6 +82,7 @@ struct tracee {
 	char *verify_path;     /* exit-time verification of the current open, or NULL */
 	struct unix_redirect *unix_redir; /* redirect_to_unix in progress (tracer/unix_redirect.c) */
 	unsigned verify_ops;
+	uint8_t creds;         /* enum tracee_creds */
 	struct scratch_mm *mm; /* the address space's scratch region (shared by threads) */
 	int slot;             /* this thread's slot in it, -1 none */
 	uint64_t stub_trap_ip; /* exec-time mapping stub's int3 (tracer/scratch.c), 0 none;

@@ -1,0 +1,174 @@
+/*
+ * Whose rights an emulated open uses. seccomp-notify opens the file in the
+ * tracer and hands the fd over (enforce/notify_open.c), so the open must be
+ * made with the caller's file-system credentials: a tracee that dropped
+ * root (setpriv, su, os.setuid) must not read /etc/shadow through us, and
+ * what it creates must be its own. The caller's credentials are read from
+ * /proc/TID/status (fsuid, fsgid, supplementary groups, effective
+ * capabilities) and its user namespace from /proc/TID/ns/user. When they
+ * equal ours the open is made as is; otherwise this thread takes them for
+ * the open (setgroups, setfsgid, setfsuid and capset are per thread as raw
+ * syscalls) and gives them back. A caller in another user namespace cannot
+ * be emulated (its capabilities mean something else there): its opens fail.
+ */
+#include "compat.h"
+#include "enforce/notify.h"
+#include "log.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+/* One read of the status file; the Groups line of a long list may be cut:
+ * then the credentials are incomplete and not used. */
+static const char *field(const char *buf, const char *key)
+{
+	const char *v = strstr(buf, key);
+
+	return v ? v + strlen(key) : NULL;
+}
+
+static int parse_groups(const char *v, struct notify_creds *cr)
+{
+	cr->ngroups = 0;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	while (*v && *v != '\n') {
+		char *end;
+		unsigned long g = strtoul(v, &end, 10);
+
+		if (end == v || cr->ngroups >= NOTIFY_MAX_GROUPS)
+			return -E2BIG;
+		cr->groups[cr->ngroups++] = (gid_t)g;
+		v = end;
+		while (*v == ' ' || *v == '\t')
+			v++;
+	}
+	return *v == '\n' ? 0 : -EIO;
+}
+
+static int read_userns(const char *proc_dir, struct notify_creds *cr)
+{
+	char p[64];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/ns/user", proc_dir);
+	if (stat(p, &st) < 0)
+		return -errno;
+	cr->userns_dev = st.st_dev;
+	cr->userns_ino = st.st_ino;
+	return 0;
+}
+
+int notify_status_read(const char *proc_dir, struct notify_status *s)
+{
+	char p[64], buf[4096];
+	const char *v;
+	unsigned u[4];
+	ssize_t len;
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	s->umask = 022;
+	snprintf(p, sizeof(p), "%s/status", proc_dir);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return len < 0 ? -errno : -EIO;
+	buf[len] = 0;
+	/* The name is escaped in this file: every field is one line. */
+	if ((v = field(buf, "\nUmask:")))
+		s->umask = (unsigned)strtoul(v, NULL, 8);
+	if ((v = field(buf, "\nTgid:")))
+		s->tgid = (pid_t)strtol(v, NULL, 10);
+	if ((v = field(buf, "\nPPid:")))
+		s->ppid = (pid_t)strtol(v, NULL, 10);
+	if (!(v = field(buf, "\nUid:")) || sscanf(v, "%u %u %u %u", &u[0], &u[1], &u[2], &u[3]) != 4)
+		return 0;
+	s->cr.fsuid = u[3];
+	if (!(v = field(buf, "\nGid:")) || sscanf(v, "%u %u %u %u", &u[0], &u[1], &u[2], &u[3]) != 4)
+		return 0;
+	s->cr.fsgid = u[3];
+	if (!(v = field(buf, "\nGroups:")) || parse_groups(v, &s->cr) < 0)
+		return 0;
+	if (!(v = field(buf, "\nCapEff:")) || sscanf(v, "%" SCNx64, &s->cr.capeff) != 1)
+		return 0;
+	s->cr.known = read_userns(proc_dir, &s->cr) == 0;
+	return 0;
+}
+
+bool notify_creds_equal(const struct notify_creds *a, const struct notify_creds *b)
+{
+	return a->known && b->known && a->fsuid == b->fsuid && a->fsgid == b->fsgid &&
+	       a->capeff == b->capeff && a->userns_dev == b->userns_dev &&
+	       a->userns_ino == b->userns_ino && a->ngroups == b->ngroups &&
+	       memcmp(a->groups, b->groups, sizeof(gid_t) * (size_t)a->ngroups) == 0;
+}
+
+static int set_caps(uint64_t eff, const struct __user_cap_data_struct self[2])
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2];
+
+	memcpy(d, self, sizeof(d));
+	d[0].effective = (uint32_t)eff & d[0].permitted;
+	d[1].effective = (uint32_t)(eff >> 32) & d[1].permitted;
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
+int notify_creds_self(struct notify *n)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct notify_status s;
+	int r = notify_status_read("/proc/thread-self", &s);
+
+	if (r < 0)
+		return r;
+	n->own = s.cr;
+	n->own_umask = s.umask;
+	return syscall(SYS_capget, &h, n->own_caps) < 0 ? -errno : 0;
+}
+
+/* This thread leaves with cr's file-system rights: 0, or -errno with ours kept. */
+int notify_creds_enter(struct notify *n, const struct notify_creds *cr)
+{
+	int r = 0;
+
+	if (!cr->known || cr->userns_dev != n->own.userns_dev || cr->userns_ino != n->own.userns_ino)
+		return -EPERM;
+	if (syscall(SYS_setgroups, (size_t)cr->ngroups, cr->groups) < 0)
+		return -errno;
+	syscall(SYS_setfsgid, cr->fsgid);
+	syscall(SYS_setfsuid, cr->fsuid);
+	/* setfsuid/setfsgid report the old id, not failure: look. */
+	if ((uid_t)syscall(SYS_setfsuid, -1) != cr->fsuid ||
+	    (gid_t)syscall(SYS_setfsgid, -1) != cr->fsgid)
+		r = -EPERM;
+	if (!r)
+		r = set_caps(cr->capeff, n->own_caps);
+	if (r)
+		notify_creds_leave(n);
+	return r;
+}
+
+void notify_creds_leave(struct notify *n)
+{
+	const struct notify_creds *o = &n->own;
+
+	/* fsuid back first: it returns the file-system capabilities, then all of ours. */
+	syscall(SYS_setfsuid, o->fsuid);
+	if (set_caps(o->capeff, n->own_caps) < 0 ||
+	    syscall(SYS_setfsgid, o->fsgid) < 0 ||
+	    syscall(SYS_setgroups, (size_t)o->ngroups, o->groups) < 0 ||
+	    (uid_t)syscall(SYS_setfsuid, -1) != o->fsuid)
+	{
+		/* Going on with a caller's rights would open files for everyone with them. */
+		log_error("seccomp notify: cannot take back our own credentials (%s)", strerror(errno));
+		abort();
+	}
+}
