@@ -46,7 +46,7 @@ int notify_prepare(struct notify *n, struct enforce *enf)
 	memset(n, 0, sizeof(*n));
 	n->listener = n->to_parent[0] = n->to_parent[1] = n->to_child[0] = n->to_child[1] = -1;
 	n->enf = enf;
-	r = notify_creds_self(n);
+	r = creds_self_read(&n->self);
 	if (r)
 		return log_errno(r, "seccomp notify: cannot read our own credentials");
 	r = build_ctx(&ctx);

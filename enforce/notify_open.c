@@ -37,10 +37,10 @@ static bool kernel_must_open(const char *path)
 }
 
 /* What an emulated open is made with: the caller's umask (creates) and
- * its credentials unless they are ours (enforce/notify_creds.c). */
+ * its credentials unless they are ours (enforce/creds.c). */
 struct caller {
 	unsigned umask;
-	const struct notify_creds *cr; /* NULL: ours */
+	const struct task_creds *cr; /* NULL: ours */
 	bool unknown;                  /* its status could not be read: fail closed */
 	bool same_root;                /* its root and mount namespace are ours */
 	const struct proc_info *pi;
@@ -68,8 +68,7 @@ static bool cannot_emulate(struct notify *n, const struct op *op, const struct d
 {
 	struct verdict v = d->v;
 
-	if (!who->unknown && (!who->cr || (who->cr->userns_dev == n->own.userns_dev &&
-					   who->cr->userns_ino == n->own.userns_ino)))
+	if (!who->unknown && (!who->cr || creds_same_userns(&n->self, who->cr)))
 		return false;
 	v.decision = v.effective = DECISION_DENY;
 	v.rule = "notify-foreign-credentials";
@@ -129,15 +128,15 @@ static int open_pinned(struct notify *n, const struct op *op, const char *path,
 			return -errno;
 	}
 	/* The kernel applies our umask: swap in the caller's when it differs. */
-	swap = creates && who->umask != n->own_umask;
+	swap = creates && who->umask != n->self.umask;
 	if (swap)
 		old = umask((mode_t)who->umask);
-	err = who->cr ? notify_creds_enter(n, who->cr) : 0;
+	err = who->cr ? creds_enter(&n->self, who->cr) : 0;
 	if (!err) {
 		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 		err = fd < 0 ? -errno : 0;
 		if (who->cr)
-			notify_creds_leave(n);
+			creds_leave(&n->self);
 	} else {
 		log_debug("seccomp notify: cannot open as %u with its credentials: %s",
 			  n->req->pid, strerror(-err));
@@ -233,7 +232,7 @@ static void apply(struct notify *n, const struct op *op, const struct decision_o
  * / unshare / setns call (tracer_creds_*), so a thread that keeps them costs
  * one read in its image's life.
  */
-static void caller_of(struct notify *n, const struct op *op, struct notify_status *st,
+static void caller_of(struct notify *n, const struct op *op, struct task_status *st,
 		      bool have_st, struct caller *who)
 {
 	pid_t tid = (pid_t)n->req->pid;
@@ -243,9 +242,9 @@ static void caller_of(struct notify *n, const struct op *op, struct notify_statu
 
 	if (!have_st && (creates || known != TRACEE_CREDS_OURS)) {
 		snprintf(dir, sizeof(dir), "/proc/%d", tid);
-		have_st = notify_status_read(dir, st) == 0;
+		have_st = task_status_read(dir, st) == 0;
 	}
-	who->umask = have_st ? st->umask : n->own_umask;
+	who->umask = have_st ? st->umask : n->self.umask;
 	who->cr = NULL;
 	who->unknown = false;
 	if (known == TRACEE_CREDS_OURS)
@@ -254,7 +253,7 @@ static void caller_of(struct notify *n, const struct op *op, struct notify_statu
 		who->unknown = true;
 		return;
 	}
-	if (notify_creds_equal(&st->cr, &n->own)) {
+	if (task_creds_equal(&st->cr, &n->self.cr)) {
 		tracer_creds_set(n->t, tid, TRACEE_CREDS_OURS);
 		return;
 	}
@@ -268,7 +267,7 @@ void notify_answer_open(struct notify *n)
 	struct sc_ctx c = { .tid = (pid_t)q->pid, .tgid = (pid_t)q->pid };
 	const struct syscall_def *sc;
 	struct proc_info pi = { .tid = (pid_t)q->pid, .depth = 0 };
-	struct notify_status st;
+	struct task_status st;
 	struct caller who = { 0 };
 	bool have_st = false;
 	struct decision_out d;
@@ -285,7 +284,7 @@ void notify_answer_open(struct notify *n)
 		char dir[32];
 
 		snprintf(dir, sizeof(dir), "/proc/%d", c.tid);
-		have_st = notify_status_read(dir, &st) == 0;
+		have_st = task_status_read(dir, &st) == 0;
 		pi.pid = have_st && st.tgid ? st.tgid : c.tid;
 		pi.ppid = have_st ? st.ppid : 0;
 	}

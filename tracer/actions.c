@@ -14,6 +14,30 @@
 
 /* The tracer moves the file itself, then skips the call with success. A move
  * that cannot be done (another filesystem) denies rather than deletes. */
+/* 0, or the -errno the caller's own unlink/rmdir of path would get for lack
+ * of rights (its credentials unreadable or of another user namespace: EACCES). */
+static int caller_may_delete(struct tracer *t, struct tracee *tr, const char *path)
+{
+	struct task_status st;
+	char dir[32];
+	int r;
+
+	if (!t->have_self_creds) {
+		if ((r = creds_self_read(&t->self_creds)) < 0) {
+			log_errno(r, "soft_delete: cannot read our own credentials");
+			return -EACCES;
+		}
+		t->have_self_creds = true;
+	}
+	snprintf(dir, sizeof(dir), "/proc/%d", tr->tid);
+	if (task_status_read(dir, &st) < 0 || !st.cr.known)
+		return -EACCES;
+	if (task_creds_equal(&st.cr, &t->self_creds.cr))
+		return 0;
+	r = creds_may_delete(&t->self_creds, &st.cr, path);
+	return r == -ENOENT || r == -EPERM || r == -EACCES ? r : r < 0 ? -EACCES : 0;
+}
+
 void tracer_soft_delete(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op,
 			const struct decision_out *d)
 {
@@ -35,6 +59,11 @@ void tracer_soft_delete(struct tracer *t, struct tracee *tr, bool at_seccomp, co
 	fs_trash_dir(o->trash_dir, o->workspace, trash, sizeof(trash));
 	if (strncmp(op->p1.path, trash, strlen(trash)) == 0)
 		return; /* emptying the trash is a real delete */
+	/* We move the file: only if the caller could have deleted it itself. */
+	if ((r = caller_may_delete(t, tr, op->p1.path)) < 0) {
+		tracer_fail_syscall(t, tr, at_seccomp, r);
+		return;
+	}
 	r = fs_trash_move(trash, op->p1.path, tr->tgid, o->session_id, id, sizeof(id));
 	if (r) {
 		log_warn("soft delete of %s failed (%s): denied", op->p1.path, strerror(-r));

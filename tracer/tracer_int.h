@@ -3,6 +3,7 @@
 #define AGENTSH_TRACER_INT_H
 
 #include "tracer.h"
+#include "enforce/creds.h"
 #include "enforce/enforce.h"
 
 #include <linux/sched.h>
@@ -36,6 +37,8 @@ struct tracer {
 	/* PTRACE_SET_SYSCALL_INFO (Linux 6.16): 0 untried, 1 works, -1 refused */
 	int set_sc_info;
 	int root_status;
+	struct creds_self self_creds; /* read at the first soft_delete */
+	bool have_self_creds;
 };
 
 int tracer_loop(struct tracer *t);

@@ -57,4 +57,31 @@ rmdir(e/) ok"
 [ -f "$ws/keep/f" ] && [ -d "$ws/keep/d/sub" ] && [ ! -e "$ws/keep/e" ] ||
 	fail "the refused deletions changed the tree"
 ok "unlink(f/) and rmdir(d/sub/.) fail as the kernel fails them; rmdir(e/) is soft-deleted"
+# The tracer moves the file with its own rights: only what the caller could delete.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	mkdir -p "$ws/keep/rootdir" "$ws/keep/pub"
+	chmod 755 "$ws" "$ws/keep" "$ws/keep/rootdir"
+	chmod 1777 "$ws/keep/pub"
+	echo r >"$ws/keep/rootdir/file"
+	echo r >"$ws/keep/pub/rootfile"
+	chmod 666 "$ws/keep/pub/rootfile"
+	setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "echo m >'$ws/keep/pub/mine'"
+	out=$("$AGENTSH" wrap --workspace "$ws" --policy "$ws/p.yaml" -- \
+		setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3.11 -c '
+import os, sys
+for p in sys.argv[1:]:
+    try:
+        os.unlink(p); print("ok")
+    except OSError as e:
+        print("errno", e.errno)' "$ws/keep/rootdir/file" "$ws/keep/pub/rootfile" "$ws/keep/pub/mine")
+	want="errno 13
+errno 1
+ok"
+	[ "$out" = "$want" ] || fail "soft_delete lent the tracer's rights to nobody: $out"
+	[ -f "$ws/keep/rootdir/file" ] && [ -f "$ws/keep/pub/rootfile" ] && [ ! -e "$ws/keep/pub/mine" ] ||
+		fail "soft_delete moved a file its caller could not delete"
+	ok "a process that dropped root soft-deletes only what it could delete (EACCES, sticky EPERM, own file)"
+else
+	echo "skip: the credentials check needs root and setpriv"
+fi
 pass

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/capability.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -31,7 +32,7 @@ static const char *field(const char *buf, const char *key)
 	return v ? v + strlen(key) : NULL;
 }
 
-static int parse_groups(const char *v, struct notify_creds *cr)
+static int parse_groups(const char *v, struct task_creds *cr)
 {
 	cr->ngroups = 0;
 	while (*v == ' ' || *v == '\t')
@@ -40,7 +41,7 @@ static int parse_groups(const char *v, struct notify_creds *cr)
 		char *end;
 		unsigned long g = strtoul(v, &end, 10);
 
-		if (end == v || cr->ngroups >= NOTIFY_MAX_GROUPS)
+		if (end == v || cr->ngroups >= CREDS_MAX_GROUPS)
 			return -E2BIG;
 		cr->groups[cr->ngroups++] = (gid_t)g;
 		v = end;
@@ -50,7 +51,7 @@ static int parse_groups(const char *v, struct notify_creds *cr)
 	return *v == '\n' ? 0 : -EIO;
 }
 
-static int read_userns(const char *proc_dir, struct notify_creds *cr)
+static int read_userns(const char *proc_dir, struct task_creds *cr)
 {
 	char p[64];
 	struct stat st;
@@ -63,7 +64,7 @@ static int read_userns(const char *proc_dir, struct notify_creds *cr)
 	return 0;
 }
 
-int notify_status_read(const char *proc_dir, struct notify_status *s)
+int task_status_read(const char *proc_dir, struct task_status *s)
 {
 	char p[64], buf[4096];
 	const char *v;
@@ -102,7 +103,7 @@ int notify_status_read(const char *proc_dir, struct notify_status *s)
 	return 0;
 }
 
-bool notify_creds_equal(const struct notify_creds *a, const struct notify_creds *b)
+bool task_creds_equal(const struct task_creds *a, const struct task_creds *b)
 {
 	return a->known && b->known && a->fsuid == b->fsuid && a->fsgid == b->fsgid &&
 	       a->capeff == b->capeff && a->userns_dev == b->userns_dev &&
@@ -121,25 +122,33 @@ static int set_caps(uint64_t eff, const struct __user_cap_data_struct self[2])
 	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
 }
 
-int notify_creds_self(struct notify *n)
+int creds_self_read(struct creds_self *self)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-	struct notify_status s;
-	int r = notify_status_read("/proc/thread-self", &s);
+	struct task_status s;
+	int r = task_status_read("/proc/thread-self", &s);
 
 	if (r < 0)
 		return r;
-	n->own = s.cr;
-	n->own_umask = s.umask;
-	return syscall(SYS_capget, &h, n->own_caps) < 0 ? -errno : 0;
+	if (!s.cr.known)
+		return -EIO;
+	self->cr = s.cr;
+	self->umask = s.umask;
+	return syscall(SYS_capget, &h, self->caps) < 0 ? -errno : 0;
+}
+
+bool creds_same_userns(const struct creds_self *self, const struct task_creds *cr)
+{
+	return cr->known && cr->userns_dev == self->cr.userns_dev &&
+	       cr->userns_ino == self->cr.userns_ino;
 }
 
 /* This thread leaves with cr's file-system rights: 0, or -errno with ours kept. */
-int notify_creds_enter(struct notify *n, const struct notify_creds *cr)
+int creds_enter(const struct creds_self *self, const struct task_creds *cr)
 {
 	int r = 0;
 
-	if (!cr->known || cr->userns_dev != n->own.userns_dev || cr->userns_ino != n->own.userns_ino)
+	if (!creds_same_userns(self, cr))
 		return -EPERM;
 	if (syscall(SYS_setgroups, (size_t)cr->ngroups, cr->groups) < 0)
 		return -errno;
@@ -150,25 +159,55 @@ int notify_creds_enter(struct notify *n, const struct notify_creds *cr)
 	    (gid_t)syscall(SYS_setfsgid, -1) != cr->fsgid)
 		r = -EPERM;
 	if (!r)
-		r = set_caps(cr->capeff, n->own_caps);
+		r = set_caps(cr->capeff, self->caps);
 	if (r)
-		notify_creds_leave(n);
+		creds_leave(self);
 	return r;
 }
 
-void notify_creds_leave(struct notify *n)
+void creds_leave(const struct creds_self *self)
 {
-	const struct notify_creds *o = &n->own;
+	const struct task_creds *o = &self->cr;
 
 	/* fsuid back first: it returns the file-system capabilities, then all of ours. */
 	syscall(SYS_setfsuid, o->fsuid);
-	if (set_caps(o->capeff, n->own_caps) < 0 ||
+	if (set_caps(o->capeff, self->caps) < 0 ||
 	    syscall(SYS_setfsgid, o->fsgid) < 0 ||
 	    syscall(SYS_setgroups, (size_t)o->ngroups, o->groups) < 0 ||
 	    (uid_t)syscall(SYS_setfsuid, -1) != o->fsuid)
 	{
 		/* Going on with a caller's rights would open files for everyone with them. */
-		log_error("seccomp notify: cannot take back our own credentials (%s)", strerror(errno));
+		log_error("cannot take back our own credentials (%s)", strerror(errno));
 		abort();
 	}
+}
+
+#ifndef AT_EACCESS
+#define AT_EACCESS 0x200
+#endif
+
+int creds_may_delete(const struct creds_self *self, const struct task_creds *cr, const char *path)
+{
+	char parent[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat dir, f;
+	int r;
+
+	if (!slash || (size_t)(slash - path) >= sizeof(parent))
+		return -EINVAL;
+	snprintf(parent, sizeof(parent), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if ((r = creds_enter(self, cr)) < 0)
+		return r;
+	/* AT_EACCESS: the check uses this thread's (now the caller's) fsuid and groups. */
+	r = syscall(SYS_faccessat2, AT_FDCWD, parent, W_OK | X_OK, AT_EACCESS) < 0 ? -errno : 0;
+	creds_leave(self);
+	if (r)
+		return r == -ENOENT || r == -ENOTDIR ? r : -EACCES;
+	if (lstat(parent, &dir) < 0 || lstat(path, &f) < 0)
+		return -errno;
+	/* A sticky directory: only the file's or the directory's owner, or CAP_FOWNER. */
+	if ((dir.st_mode & S_ISVTX) && f.st_uid != cr->fsuid && dir.st_uid != cr->fsuid &&
+	    !(cr->capeff & (1ULL << CAP_FOWNER)))
+		return -EPERM;
+	return 0;
 }
