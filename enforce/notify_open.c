@@ -61,23 +61,102 @@ static void answer(struct notify *n, int64_t val, int err, bool cont)
 		log_debug("notify send: %s", strerror(errno));
 }
 
-/* An allowed open we cannot make with the caller's rights (another user
- * namespace, credentials unreadable): denied, and said so. */
-static bool cannot_emulate(struct notify *n, const struct op *op, const struct decision_out *d,
-			   const struct caller *who)
+/* An allowed open we cannot make safely: denied, and said so (fail closed). */
+static void refuse(struct notify *n, const struct op *op, const struct decision_out *d,
+		   const struct caller *who, const char *rule, const char *why)
 {
 	struct verdict v = d->v;
 
-	if (!who->unknown && (!who->cr || creds_same_userns(&n->self, who->cr)))
-		return false;
 	v.decision = v.effective = DECISION_DENY;
-	v.rule = "notify-foreign-credentials";
-	snprintf(v.message, sizeof(v.message),
-		 "seccomp-notify cannot open files with the credentials of another user "
-		 "namespace (or they could not be read); use --mode prefilter");
+	v.rule = rule;
+	snprintf(v.message, sizeof(v.message), "%s", why);
 	enforce_record(n->enf, who->pi, op, &v, NULL);
 	answer(n, 0, EACCES, false);
+}
+
+/* Another user namespace, or credentials unreadable: we cannot open with them. */
+static bool cannot_emulate(struct notify *n, const struct op *op, const struct decision_out *d,
+			   const struct caller *who)
+{
+	if (!who->unknown && (!who->cr || creds_same_userns(&n->self, who->cr)))
+		return false;
+	refuse(n, op, d, who, "notify-foreign-credentials",
+	       "seccomp-notify cannot open with the credentials of another user namespace; "
+	       "use --mode prefilter");
 	return true;
+}
+
+/* Whether [addr, addr + len) lies in one private mapping of tid that no
+ * other process can change: anonymous memory (stack, heap), or the
+ * program's own executable (not writable while it runs). A private mapping
+ * of any other file shows writes to that file until its page is copied. */
+static bool in_safe_mapping(pid_t tid, uint64_t addr, size_t len)
+{
+	char p[64], line[PATH_MAX + 128], exe[PATH_MAX];
+	bool at_start = true, ok = false;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/maps", tid);
+	if (!(f = fopen(p, "re")))
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e, ino;
+		bool start = at_start;
+		char perms[5];
+		int off = 0;
+
+		at_start = strchr(line, '\n') != NULL;
+		if (!start || sscanf(line, "%llx-%llx %4s %*s %*s %llu %n", &s, &e, perms, &ino,
+				     &off) < 4)
+			continue;
+		if (addr < s)
+			break;
+		if (addr >= e)
+			continue;
+		if (addr + len > e || perms[3] != 'p')
+			break;
+		if (ino == 0) {
+			ok = true;
+		} else {
+			ssize_t n;
+
+			line[strcspn(line, "\n")] = 0;
+			snprintf(p, sizeof(p), "/proc/%d/exe", tid);
+			n = readlink(p, exe, sizeof(exe) - 1);
+			ok = n > 0 && off > 0 && (exe[n] = 0, strcmp(line + off, exe) == 0);
+		}
+		break;
+	}
+	fclose(f);
+	return ok;
+}
+
+/*
+ * CONTINUE lets the kernel read the path again from the caller's memory:
+ * only when nothing else can rewrite it meanwhile (no other task in its
+ * address space, the string in memory only it can write).
+ */
+static bool continue_safe(struct notify *n, const struct op *op)
+{
+	pid_t tid = (pid_t)n->req->pid;
+
+	if (!op->sc || op->sc->path < 0 || tracer_mm_shared(n->t, tid))
+		return false;
+	return in_safe_mapping(tid, n->req->data.args[op->sc->path],
+			       strnlen(op->p1.raw, sizeof(op->p1.raw)) + 1);
+}
+
+/* An open only the kernel can make (a FIFO's blocking open, the caller's
+ * /dev/tty): continued when that is safe, else refused. */
+static void continue_or_refuse(struct notify *n, const struct op *op, const struct decision_out *d,
+			       const struct caller *who, const char *path)
+{
+	if (path == op_path_pin(&op->p1) && continue_safe(n, op))
+		answer(n, 0, 0, true);
+	else
+		refuse(n, op, d, who, "notify-unpinnable-open",
+		       "seccomp-notify must leave this open to the kernel, and another task could "
+		       "rewrite its path meanwhile; use --mode prefilter");
 }
 
 static uint64_t open_mode(const struct notify *n, const struct op *op)
@@ -169,14 +248,14 @@ static int fix_fd(int fd, int flags)
 	return fd;
 }
 
-static void emulate(struct notify *n, const struct op *op, const char *path,
-		    const struct caller *who)
+static void emulate(struct notify *n, const struct op *op, const struct decision_out *d,
+		    const char *path, const struct caller *who)
 {
 	struct seccomp_notif_addfd add = { .id = n->req->id, .flags = SECCOMP_ADDFD_FLAG_SEND };
 	int fd = open_pinned(n, op, path, who);
 
 	if (fd == -ENXIO && !(op->open_flags & O_NONBLOCK)) {
-		answer(n, 0, 0, true); /* FIFO without a reader: the kernel blocks */
+		continue_or_refuse(n, op, d, who, path); /* FIFO without a reader: the kernel blocks */
 		return;
 	}
 	if (fd < 0) {
@@ -185,7 +264,7 @@ static void emulate(struct notify *n, const struct op *op, const char *path,
 	}
 	fd = fix_fd(fd, op->open_flags);
 	if (fd == -EAGAIN) {
-		answer(n, 0, 0, true);
+		continue_or_refuse(n, op, d, who, path);
 		return;
 	}
 	add.srcfd = (uint32_t)fd;
@@ -219,10 +298,14 @@ static void apply(struct notify *n, const struct op *op, const struct decision_o
 	}
 	/* ADDFD cannot pass an O_PATH file (fget refuses it); an O_PATH fd grants no
 	 * access by itself and every use of it is decided again, so the kernel opens it. */
-	if (path == op_path_pin(&op->p1) && (kernel_must_open(path) || (op->open_flags & O_PATH)))
+	if (path == op_path_pin(&op->p1) && (op->open_flags & O_PATH))
 		answer(n, 0, 0, true);
+	else if (path == op_path_pin(&op->p1) && kernel_must_open(path) && continue_safe(n, op))
+		answer(n, 0, 0, true);
+	else if (path == op_path_pin(&op->p1) && strncmp(path, "/dev/tty", 8) == 0)
+		continue_or_refuse(n, op, d, who, path);
 	else if (!cannot_emulate(n, op, d, who))
-		emulate(n, op, path, who);
+		emulate(n, op, d, path, who); /* /proc/PID/... too: the path names the pid */
 }
 
 /*

@@ -22,6 +22,13 @@ enum tracee_creds tracer_creds_state(struct tracer *t, pid_t tid)
 	return tr ? (enum tracee_creds)tr->creds : TRACEE_CREDS_UNKNOWN;
 }
 
+bool tracer_mm_shared(struct tracer *t, pid_t tid)
+{
+	struct tracee *tr = tracee_find(t->tt, tid);
+
+	return !tr || scratch_mm_shared(tr->mm);
+}
+
 void tracer_creds_set(struct tracer *t, pid_t tid, enum tracee_creds c)
 {
 	struct tracee *tr = tracee_find(t->tt, tid);

@@ -61,6 +61,11 @@ void scratch_mm_unref(struct scratch_mm *mm)
 }
 
 /* The root hint for path lookups, looked up once per address space. */
+bool scratch_mm_shared(const struct scratch_mm *mm)
+{
+	return !mm || mm->refs > 1;
+}
+
 const char *scratch_mm_root(struct scratch_mm *mm, pid_t tgid)
 {
 	char buf[4096];

@@ -44,6 +44,8 @@ struct scratch_mm *scratch_mm_ref(struct scratch_mm *mm);
 struct scratch_mm *scratch_mm_fork(const struct scratch_mm *parent);
 void scratch_mm_unref(struct scratch_mm *mm);
 bool scratch_mm_mapped(const struct scratch_mm *mm);
+/* More than one traced task uses this address space (threads, CLONE_VM). */
+bool scratch_mm_shared(const struct scratch_mm *mm);
 const char *scratch_mm_root(struct scratch_mm *mm, pid_t tgid);
 void scratch_mm_forget_root(struct scratch_mm *mm);
 void scratch_mm_inherit_root(struct scratch_mm *mm, const struct scratch_mm *from);

@@ -48,6 +48,9 @@ const char *tracer_root_hint(struct tracer *t, pid_t tid, bool *dircache);
  * credential-changing call (TC_CREDS, traced with trace_creds). */
 enum tracee_creds { TRACEE_CREDS_UNKNOWN = 0, TRACEE_CREDS_OURS, TRACEE_CREDS_OTHER };
 enum tracee_creds tracer_creds_state(struct tracer *t, pid_t tid);
+/* Whether another task may write tid's memory through a shared address
+ * space (true when tid is unknown). */
+bool tracer_mm_shared(struct tracer *t, pid_t tid);
 void tracer_creds_set(struct tracer *t, pid_t tid, enum tracee_creds c);
 
 void tracer_opts_defaults(struct tracer_opts *o);
