@@ -186,6 +186,20 @@ static void decide_file(const struct enforce *e, const struct op *op, struct ver
 static void decide_signal(const struct enforce *e, const struct proc_info *pi,
 			  const struct op *op, struct verdict *v)
 {
+	if (pi->sig_group_n > 0) {
+		/* A group signal reaches every member: allowed only if each is. */
+		struct proc_info one = *pi;
+		struct verdict w;
+
+		one.sig_group_n = 0;
+		for (int i = 0; i < pi->sig_group_n; i++) {
+			one.sig_relations = pi->sig_group_rels[i];
+			decide_signal(e, &one, op, i ? &w : v);
+			if (i && strictness(w.effective) > strictness(v->effective))
+				*v = w;
+		}
+		return;
+	}
 	struct signal_query q = { .sig = op->sig, .relations = pi->sig_relations,
 				  .target_comm = pi->target_comm, .target_pid = op->target_pid };
 

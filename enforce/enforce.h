@@ -31,6 +31,10 @@ struct proc_info {
 	pid_t pid, tid, ppid;
 	int depth; /* exec depth the op happens at (for an exec: of the new image) */
 	unsigned sig_relations; /* OP_SIGNAL: the target's enum sig_rel bits */
+	/* A signal to a process group: each member's relations (distinct sets);
+	 * the decision is the strictest over them. sig_relations is their union. */
+	const unsigned *sig_group_rels;
+	int sig_group_n;
 	const char *target_comm;
 };
 

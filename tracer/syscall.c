@@ -7,6 +7,7 @@
 #include "fs/resolve.h"
 #include "procstat.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ptrace.h>
@@ -201,17 +202,14 @@ static pid_t zombie_parent(pid_t target)
 	return proc_stat(target, &state, &ppid) == 0 && state == 'Z' ? ppid : 0;
 }
 
-/* The target's relation to the sender, as signal_rules target types. */
-static unsigned sig_relations(struct tracer *t, const struct tracee *tr, const struct op *op)
+/* One target process's relation to the sender, as signal_rules target types. */
+static unsigned sig_relation_to(struct tracer *t, const struct tracee *tr, pid_t target)
 {
-	pid_t target = op->target_pid ? op->target_pid : tgid_of(t, op->target_tid);
 	struct tracee *x;
 	struct stat st;
 	char p[64];
 	unsigned rel = 0;
 
-	if (op->target_group)
-		return target == 0 ? SIGREL_SESSION : SIGREL_EXTERNAL | SIGREL_SYSTEM;
 	if (target == tr->tgid)
 		return SIGREL_SELF;
 	x = tracee_find(t->tt, target);
@@ -236,6 +234,57 @@ static unsigned sig_relations(struct tracer *t, const struct tracee *tr, const s
 	if (tr->ppid == target)
 		rel |= SIGREL_PARENT;
 	return rel;
+}
+
+static unsigned sig_relations(struct tracer *t, const struct tracee *tr, const struct op *op)
+{
+	pid_t target = op->target_pid ? op->target_pid : tgid_of(t, op->target_tid);
+
+	if (op->target_group) /* members unknown (group_relations): assume the worst */
+		return SIGREL_EXTERNAL | SIGREL_SYSTEM;
+	return sig_relation_to(t, tr, target);
+}
+
+#define MAX_GROUP_RELS 16
+
+/*
+ * kill(0, sig) and kill(-pgid, sig) reach every process of a group: the
+ * distinct relations of its members, so that the signal is decided for each
+ * (decide_signal takes the strictest). The number of distinct sets, 0 for
+ * an empty group (ESRCH natively), -1 when the members cannot be listed
+ * (kill(-1): every process; another pid namespace): then the group counts
+ * as outside the session.
+ */
+static int group_relations(struct tracer *t, const struct tracee *tr, pid_t raw, unsigned *rels)
+{
+	pid_t pgid = raw == 0 ? getpgid(tr->tid) : -raw;
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	if (raw == -1 || pgid <= 0 || !same_pid_ns(tr->tid) || !(d = opendir("/proc")))
+		return -1;
+	while ((de = readdir(d))) {
+		char state, *end;
+		pid_t pid = (pid_t)strtol(de->d_name, &end, 10), ppid, pg;
+		unsigned rel;
+		int i;
+
+		if (pid <= 0 || *end || proc_stat_ids(pid, &state, &ppid, &pg) < 0 || pg != pgid)
+			continue;
+		rel = sig_relation_to(t, tr, pid);
+		for (i = 0; i < n && rels[i] != rel; i++)
+			;
+		if (i < n)
+			continue;
+		if (n == MAX_GROUP_RELS) {
+			n = -1;
+			break;
+		}
+		rels[n++] = rel;
+	}
+	closedir(d);
+	return n;
 }
 
 static void read_comm(pid_t pid, char *out, size_t cap)
@@ -402,18 +451,23 @@ static bool signal_target_gone(const struct op *op)
  * for the pid to be reused outside the tree. Recorded as what it was. Only
  * where the sender's pids are ours (another pid namespace is left to the
  * decision). */
-static bool signal_missing(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op)
+static void fail_gone(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op)
 {
 	struct proc_info pi;
 	struct verdict v = { .decision = DECISION_ALLOW, .effective = DECISION_ALLOW, .rule = "" };
 
-	if (!signal_target_gone(op) || !same_pid_ns(tr->tid))
-		return false;
 	proc_info_of(tr, &pi);
 	snprintf(v.message, sizeof(v.message), "%s", strerror(ESRCH));
 	enforce_record(t->enf, &pi, op, &v, NULL);
 	tracer_fail_syscall(t, tr, at_seccomp, -ESRCH);
 	tracer_resume(t, tr, 0);
+}
+
+static bool signal_missing(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op)
+{
+	if (!signal_target_gone(op) || !same_pid_ns(tr->tid))
+		return false;
+	fail_gone(t, tr, at_seccomp, op);
 	return true;
 }
 
@@ -422,6 +476,7 @@ static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, 
 	struct op *op = &t->op;
 	struct decision_out d;
 	struct proc_info pi;
+	unsigned group_rels[MAX_GROUP_RELS];
 	char comm[64];
 
 	if (op->kind == OP_EXEC && !op->err && exec_missing(t, tr, at_seccomp, op))
@@ -438,8 +493,21 @@ static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, 
 		op->target_pid = (pid_t)op->flags;
 		pi.sig_relations = sig_relations(t, tr, op);
 	}
+	if (op->kind == OP_SIGNAL && op->target_group && !op->err &&
+	    (pi.sig_group_n = group_relations(t, tr, op->target_pid, group_rels)) == 0) {
+		fail_gone(t, tr, at_seccomp, op); /* nobody in that group */
+		return;
+	}
 	if (op->kind == OP_SIGNAL) {
 		pi.sig_relations = sig_relations(t, tr, op);
+		if (pi.sig_group_n > 0) {
+			pi.sig_relations = 0;
+			for (int i = 0; i < pi.sig_group_n; i++)
+				pi.sig_relations |= group_rels[i];
+			pi.sig_group_rels = group_rels;
+		} else {
+			pi.sig_group_n = 0;
+		}
 		read_comm(op->target_pid ? op->target_pid : op->target_tid, comm, sizeof(comm));
 		pi.target_comm = comm;
 	}

@@ -122,6 +122,29 @@ except OSError as e: print('gone: errno', e.errno)" 2>&1)
 gone: errno 3" ] || fail "signals to an exited child: $out"
 ok "signals: an exited child takes one until waited for, then ESRCH"
 
+# Process-group signals are decided for every member of the group: a job of
+# the tree (own group, shell job control, killpg after start_new_session) may
+# be signalled; a group with members outside the tree (the one agentsh runs
+# in) may not; an empty group is ESRCH, as natively. Under this policy (no
+# signal_rules) and the shipped one, whose signal_rules name target types.
+# (Without a policy nothing is enforced: kill(0, SIGKILL) would kill this script.)
+for pol in "--policy $d/p.yaml" "--policy $AGENTSH_SRC/policies/default.yaml"; do
+	out=$("$AGENTSH" wrap $pol -- "$py" -c "
+import os, signal, subprocess
+p = subprocess.Popen(['sleep', '10'], start_new_session=True)
+os.killpg(p.pid, signal.SIGTERM); print('job', p.wait())
+try: os.killpg(999999, signal.SIGTERM)
+except OSError as e: print('empty', e.errno)
+try: os.kill(0, signal.SIGKILL); print('own group killed nothing?')
+except OSError as e: print('mixed', e.errno)" 2>&1)
+	[ "$out" = "job -15
+empty 3
+mixed 1" ] || fail "process-group signals $pol: $out"
+	out=$("$AGENTSH" wrap $pol -- bash -c 'set -m; sleep 10 & kill %1; wait %1; echo rc=$?' 2>&1)
+	[[ $out == *rc=143 ]] || fail "job control kill %1 $pol: $out"
+done
+ok "process-group signals: the tree's groups allowed, a group reaching outside denied, empty ESRCH"
+
 # Children killed while they start: a call the tracer was deciding when the
 # SIGKILL came never runs; it is no "unpinnable" deny.
 : >"$d/ev.jsonl"
