@@ -163,13 +163,56 @@ static int strictness(enum decision d)
 	return rank[d];
 }
 
-static void decide_file(const struct enforce *e, const struct op *op, struct verdict *v)
+static bool default_file_rule(const char *rule)
+{
+	return strcmp(rule, "default-deny-files") == 0 || strcmp(rule, "default-allow-reads") == 0;
+}
+
+/*
+ * A process's own pipe, socket or anonymous inode opened again by name
+ * (/dev/stdout, /dev/fd/N, /proc/self/fd/N: `tee /dev/stderr`, `>(cmd)`)
+ * has no name of its own: its canonical path stays /proc/PID/fd/N. Policies
+ * name such objects the way programs do, so when no rule names the canonical
+ * path, the name as typed (under /dev) and the /proc/self form decide. A
+ * link to a real file never gets here (it resolves to the file's path).
+ */
+static void decide_own_fd(const struct enforce *e, const struct proc_info *pi,
+			  const struct op *op, struct verdict *v)
+{
+	char self[64], alias[PATH_MAX];
+	const char *names[2] = { NULL, NULL };
+	int pid, fd, end = 0;
+	struct verdict w;
+
+	if (!pi || !default_file_rule(v->rule) ||
+	    sscanf(op->p1.path, "/proc/%d/fd/%d%n", &pid, &fd, &end) != 2 || op->p1.path[end] ||
+	    pid != pi->pid)
+		return;
+	if (strncmp(op->p1.raw, "/dev/", 5) == 0)
+		names[0] = op->p1.raw;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	names[1] = self;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!names[i])
+			continue;
+		snprintf(alias, sizeof(alias), "%s", names[i]);
+		policy_decide_file(e->p, alias, op->ops, &w);
+		if (!default_file_rule(w.rule)) {
+			*v = w;
+			return;
+		}
+	}
+}
+
+static void decide_file(const struct enforce *e, const struct proc_info *pi, const struct op *op,
+			struct verdict *v)
 {
 	struct verdict v2;
 
 	const char *other;
 
 	policy_decide_file(e->p, op->p1.path, op->ops, v);
+	decide_own_fd(e, pi, op, v);
 	/* Another name of a protected file is the protected file. */
 	if (v->effective != DECISION_DENY && (other = identity_lookup(e->ids, op->p1.path))) {
 		policy_decide_file(e->p, other, op->ops, &v2);
@@ -278,7 +321,7 @@ static void decide_policy(const struct enforce *e, const struct proc_info *pi, c
 		break;
 	}
 	case OP_FILE:
-		decide_file(e, op, v);
+		decide_file(e, pi, op, v);
 		break;
 	case OP_NET: {
 		struct net_query q = { .ip = op->addr, .port = op->port, .operation = op->net_op,
@@ -459,7 +502,7 @@ bool enforce_verify_open(struct enforce *e, const struct proc_info *pi, const st
 	probe.npaths = 1;
 	snprintf(probe.p1.path, sizeof(probe.p1.path), "%s", opened_path);
 	snprintf(probe.p1.raw, sizeof(probe.p1.raw), "%s", op->p1.raw);
-	decide_file(e, &probe, v);
+	decide_file(e, pi, &probe, v);
 	if (v->effective != DECISION_DENY)
 		return true;
 	snprintf(v->message, sizeof(v->message),

@@ -145,6 +145,13 @@ mixed 1" ] || fail "process-group signals $pol: $out"
 done
 ok "process-group signals: the tree's groups allowed, a group reaching outside denied, empty ESRCH"
 
+# A process's own pipe opened again by name (/dev/stdout, /dev/fd/N,
+# process substitution) is decided by the names the shipped policy allows.
+out=$("$AGENTSH" wrap --policy "$AGENTSH_SRC/policies/default.yaml" -- bash -c \
+	'echo a > >(cat); echo b | tee /dev/fd/1 | cat; echo c | tee /dev/stderr 2>&1 >/dev/null | cat; echo d >/dev/stdout | cat; sleep 0.2' 2>&1)
+[ "$(echo "$out" | sort | tr '\n' ' ')" = "a b b c d " ] || fail "own pipes by name under default.yaml: $out"
+ok "own pipes reopened as /dev/stdout, /dev/stderr, /dev/fd/N under the shipped policy"
+
 # Children killed while they start: a call the tracer was deciding when the
 # SIGKILL came never runs; it is no "unpinnable" deny.
 : >"$d/ev.jsonl"
