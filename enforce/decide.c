@@ -124,8 +124,10 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 		return true; /* plain filters only restrict the tracee further */
 	if (strcmp(n, "personality") == 0)
 		return op->flags == 0xffffffffu || (op->flags & PER_MASK) == PER_LINUX;
+	/* Only PR_SET_PTRACER and PR_SET_DUMPABLE 0 touch tracing (the prefilter
+	 * traps just those and PR_SET_SECCOMP; without it every option gets here). */
 	if (strcmp(n, "prctl") == 0)
-		return op->flags == PR_SET_SECCOMP || (op->flags == PR_SET_DUMPABLE && op->arg1 == 1);
+		return op->flags != PR_SET_PTRACER && (op->flags != PR_SET_DUMPABLE || op->arg1 == 1);
 	if (strcmp(n, "unshare") == 0)
 		return !(op->flags & (CLONE_NEWNS | CLONE_NEWUSER));
 	return false;

@@ -152,6 +152,14 @@ out=$("$AGENTSH" wrap --policy "$AGENTSH_SRC/policies/default.yaml" -- bash -c \
 [ "$(echo "$out" | sort | tr '\n' ' ')" = "a b b c d " ] || fail "own pipes by name under default.yaml: $out"
 ok "own pipes reopened as /dev/stdout, /dev/stderr, /dev/fd/N under the shipped policy"
 
+# prctl: the same decisions whether the prefilter filters the options or every
+# call stops (gVisor mode): only what touches tracing is refused.
+for mode in "" --no-prefilter; do
+	out=$("$AGENTSH" wrap $mode --policy "$AGENTSH_SRC/policies/default.yaml" -- "$PROGS/prog_tr_prctl")
+	[ "$out" = "benign=ok dumpable0=-1 ptracer=-1" ] || fail "prctl ${mode:-(prefilter)}: $out"
+done
+ok "prctl: benign options run, PR_SET_DUMPABLE 0 and PR_SET_PTRACER refused, in both modes"
+
 # Children killed while they start: a call the tracer was deciding when the
 # SIGKILL came never runs; it is no "unpinnable" deny.
 : >"$d/ev.jsonl"
