@@ -22,20 +22,33 @@ struct backends {
 };
 
 /* In the traced child, before the prefilter and exec: no allocation. */
+/* In the child before exec: says which layer failed (write(2) only). */
+static int setup_failed(const char *layer, int err)
+{
+	char msg[128];
+	int n = snprintf(msg, sizeof(msg), "agentsh: cannot set up the %s layer in the command: errno %d\n",
+			 layer, err < 0 ? -err : err);
+
+	if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0)
+		return err < 0 ? err : -EPERM;
+	return err < 0 ? err : -EPERM;
+}
+
 static int child_setup(void *ctx)
 {
 	struct backends *b = ctx;
+	int r;
 
-	if (b->ebpf && ebpf_child(b->ebpf) < 0)
-		return -EPERM;
+	if (b->ebpf && (r = ebpf_child(b->ebpf)) < 0)
+		return setup_failed("eBPF cgroup", r);
 	/* Before Landlock: a Landlock-restricted process may not mount, and its rules must
 	 * name the files as seen through the mount. */
-	if (b->fuse && fuse_layer_child(b->fuse) < 0)
-		return -EPERM;
-	if (b->plan.landlock && landlock_apply(&b->plan.ll, &b->ll_status) < 0)
-		return -EPERM;
-	if (b->have_notify && notify_child(&b->notify) < 0)
-		return -EPERM;
+	if (b->fuse && (r = fuse_layer_child(b->fuse)) < 0)
+		return setup_failed("FUSE", r);
+	if (b->plan.landlock && (r = landlock_apply(&b->plan.ll, &b->ll_status)) < 0)
+		return setup_failed("Landlock", r);
+	if (b->have_notify && (r = notify_child(&b->notify)) < 0)
+		return setup_failed("seccomp-notify", r);
 	return 0;
 }
 

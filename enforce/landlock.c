@@ -176,11 +176,15 @@ static int add_rules(int ruleset, const struct landlock_spec *spec, int abi,
 
 	for (size_t i = 0; attr->handled_access_fs && i < spec->n_paths; i++) {
 		err = add_path_rule(ruleset, &spec->paths[i], abi, attr->handled_access_fs);
-		/* A path that cannot be opened allows nothing: leaving it out keeps it denied. */
-		if (err == -ENOENT || err == -EACCES || err == -ENOTDIR || err == -ELOOP)
+		/* A path that cannot be opened (or names no file: /dev/stdout on a
+		 * pipe is EBADFD) allows nothing: leaving it out keeps it denied. */
+		if (err == -ENOENT || err == -EACCES || err == -ENOTDIR || err == -ELOOP ||
+		    err == -EBADFD || err == -ENXIO) {
 			st->skipped_paths++;
-		else if (err < 0)
+			err = 0;
+		} else if (err < 0) {
 			return err;
+		}
 	}
 	if (attr->handled_access_net & LL_NET_CONNECT_TCP)
 		err = add_port_rules(ruleset, spec->connect_ports, spec->n_connect,

@@ -73,4 +73,24 @@ if [ "$abi" -ge 4 ]; then
 else
 	echo "skip network cases: ABI $abi < 4"
 fi
+# Through wrap: a rule path that does not exist and /dev/stdout on a pipe (no
+# file to grant) are left out of the ruleset; the command still starts.
+if [ -n "${AGENTSH:-}" ] && "$AGENTSH" wrap --mode landlock -- true 2>/dev/null; then
+	cat >"$T"/p.yaml <<EOP
+version: 1
+name: ll-skip
+file_rules:
+  - {name: w, paths: ["$T/rw/**", "/nonexistent-agentsh-test/**"], operations: ["*"], decision: allow}
+  - {name: dev, paths: [/dev/null, /dev/stdout], operations: ["*"], decision: allow}
+command_rules:
+  - {name: all, commands: ["*"], decision: allow}
+EOP
+	out=$("$AGENTSH" wrap --mode landlock --policy "$T"/p.yaml -- /bin/echo started 2>&1 | cat)
+	if [ "$out" = started ]; then
+		echo "ok wrap_skips_missing_and_pipe_paths"
+	else
+		echo "FAIL wrap_skips_missing_and_pipe_paths: $out"
+		fail=1
+	fi
+fi
 exit $fail
