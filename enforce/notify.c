@@ -64,16 +64,24 @@ int notify_prepare(struct notify *n, struct enforce *enf)
 	return r < 0 ? r : 0;
 }
 
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV_ (1UL << 5)
+
 /* Child side: async-signal-safe. */
 int notify_child(struct notify *n)
 {
-	int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-			      SECCOMP_FILTER_FLAG_NEW_LISTENER, &n->prog);
+	/* Linux 5.19+: once we have received an open, only a fatal signal ends
+	 * the caller's wait. Otherwise a signal handler's interruption makes
+	 * the call restart after we created the file (O_EXCL: EEXIST). */
+	unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV_;
+	int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &n->prog);
 	char ack;
 
+	if (fd < 0 && errno == EINVAL) {
+		flags &= ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV_;
+		fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &n->prog);
+	}
 	if (fd < 0 && errno == EACCES && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
-		fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-				  SECCOMP_FILTER_FLAG_NEW_LISTENER, &n->prog);
+		fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &n->prog);
 	if (fd < 0)
 		return -errno;
 	if (write(n->to_parent[1], &fd, sizeof(fd)) != sizeof(fd) ||

@@ -146,6 +146,14 @@ static bool continue_safe(struct notify *n, const struct op *op)
 			       strnlen(op->p1.raw, sizeof(op->p1.raw)) + 1);
 }
 
+/* A terminal opened without O_NOCTTY may become the caller's controlling
+ * terminal (a session leader without one): only the caller's own open does that. */
+static bool may_take_ctty(const char *path)
+{
+	return strncmp(path, "/dev/pts/", 9) == 0 || strncmp(path, "/dev/tty", 8) == 0 ||
+	       strcmp(path, "/dev/console") == 0;
+}
+
 /* An open only the kernel can make (a FIFO's blocking open, the caller's
  * /dev/tty): continued when that is safe, else refused. */
 static void continue_or_refuse(struct notify *n, const struct op *op, const struct decision_out *d,
@@ -206,6 +214,19 @@ static int open_pinned(struct notify *n, const struct op *op, const char *path,
 		if (rootfd < 0)
 			return -errno;
 	}
+	/* A FIFO's blocking open (one end) is the kernel's to make: our own
+	 * open, however brief, would wake a partner waiting in its open. */
+	if (!(flags & (O_NONBLOCK | O_PATH)) && (flags & O_ACCMODE) != O_RDWR) {
+		const char *rel = rootfd == AT_FDCWD ? path : path + strspn(path, "/");
+		struct stat st;
+
+		if (fstatat(rootfd, *rel ? rel : ".", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISFIFO(st.st_mode)) {
+			if (rootfd >= 0)
+				close(rootfd);
+			return -EAGAIN;
+		}
+	}
 	/* The kernel applies our umask: swap in the caller's when it differs. */
 	swap = creates && who->umask != n->self.umask;
 	if (swap)
@@ -229,17 +250,12 @@ static int open_pinned(struct notify *n, const struct op *op, const char *path,
 	return fd < 0 ? err : fd;
 }
 
-/* Our fd must behave like the kernel's: blocking unless asked, no FIFO games. */
+/* Our fd must behave like the kernel's: blocking unless asked. (A FIFO's
+ * blocking one-end open never gets here, see open_pinned; O_RDWR never blocks.) */
 static int fix_fd(int fd, int flags)
 {
-	struct stat st;
-
 	if (flags & (O_NONBLOCK | O_PATH))
 		return fd;
-	if (fstat(fd, &st) < 0 || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
-		close(fd);
-		return -EAGAIN; /* a FIFO's blocking open is left to the kernel */
-	}
 	/* Only the status bits count: those open gave, without our O_NONBLOCK. */
 	if (fcntl(fd, F_SETFL, flags & OPEN_VALID_FLAGS & ~O_NONBLOCK) < 0) {
 		close(fd);
@@ -254,8 +270,9 @@ static void emulate(struct notify *n, const struct op *op, const struct decision
 	struct seccomp_notif_addfd add = { .id = n->req->id, .flags = SECCOMP_ADDFD_FLAG_SEND };
 	int fd = open_pinned(n, op, path, who);
 
-	if (fd == -ENXIO && !(op->open_flags & O_NONBLOCK)) {
-		continue_or_refuse(n, op, d, who, path); /* FIFO without a reader: the kernel blocks */
+	/* A FIFO's blocking open, or a lease to wait for (our open never blocks). */
+	if (fd == -EAGAIN && !(op->open_flags & O_NONBLOCK)) {
+		continue_or_refuse(n, op, d, who, path);
 		return;
 	}
 	if (fd < 0) {
@@ -302,7 +319,8 @@ static void apply(struct notify *n, const struct op *op, const struct decision_o
 		answer(n, 0, 0, true);
 	else if (path == op_path_pin(&op->p1) && kernel_must_open(path) && continue_safe(n, op))
 		answer(n, 0, 0, true);
-	else if (path == op_path_pin(&op->p1) && strncmp(path, "/dev/tty", 8) == 0)
+	else if (path == op_path_pin(&op->p1) && (strncmp(path, "/dev/tty", 8) == 0 ||
+						   (may_take_ctty(path) && !(op->open_flags & O_NOCTTY))))
 		continue_or_refuse(n, op, d, who, path);
 	else if (!cannot_emulate(n, op, d, who))
 		emulate(n, op, d, path, who); /* /proc/PID/... too: the path names the pid */

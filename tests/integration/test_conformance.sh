@@ -43,7 +43,7 @@ file_rules:
     operations: ["*"]
     decision: allow
   - name: allow-dev
-    paths: ["/dev/null", "/dev/tty", "/dev/pts/**"]
+    paths: ["/dev/null", "/dev/tty", "/dev/ptmx", "/dev/pts/**"]
     operations: ["*"]
     decision: allow
 network_rules:
@@ -75,7 +75,7 @@ file_rules:
     operations: ["*"]
     decision: allow
   - name: allow-dev
-    paths: ["/dev/null", "/dev/tty", "/dev/pts/**"]
+    paths: ["/dev/null", "/dev/tty", "/dev/ptmx", "/dev/pts/**"]
     operations: ["*"]
     decision: allow
 network_rules:
@@ -116,6 +116,35 @@ old=$(umask)
 for u in 077 000 027 022; do umask $u; : >ws/umask$u; done
 umask "$old"
 echo "modes:" $(cd ws && stat -c '%n=%a' umask077 umask000 umask027 umask022)
+# A FIFO's blocking opens meet as natively (a backend's own open must not wake either end).
+ok=0
+for i in 1 2 3 4 5 6; do
+	rm -f ws/ff && mkfifo ws/ff
+	timeout 5 cat ws/ff >ws/ffout &
+	sleep 0.05
+	timeout 5 sh -c 'echo hello >ws/ff' && wait $! && [ "$(cat ws/ffout)" = hello ] && ok=$((ok + 1))
+done
+rm -f ws/ff ws/ffout
+echo "fifo meetings: $ok/6"
+# O_EXCL creates under a 1 ms timer signal: no spurious EEXIST after a restart.
+/usr/bin/python3.11 -c '
+import os, signal
+signal.signal(signal.SIGALRM, lambda *a: None); signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+bad = 0
+for i in range(1500):
+    try: os.close(os.open("ws/x%d" % i, os.O_CREAT | os.O_EXCL | os.O_WRONLY)); os.unlink("ws/x%d" % i)
+    except FileExistsError: bad += 1
+print("excl under signals: EEXIST", bad)'
+# A session leader opening a terminal without O_NOCTTY gets it as its controlling terminal.
+/usr/bin/python3.11 -c '
+import os, pty
+m, s = pty.openpty(); name = os.ttyname(s); os.close(s)
+if os.fork() == 0:
+    os.setsid(); fd = os.open(name, os.O_RDWR)
+    try: print("ctty:", os.tcgetpgrp(fd) == os.getpid())
+    except OSError as e: print("ctty: errno", e.errno)
+    os._exit(0)
+os.wait()'
 SH
 
 setup() {
@@ -154,6 +183,9 @@ run_mode prefilter
 grep -q 'secret/key -> 0' "$work/prefilter.out" && fail "baseline: the secret was readable"
 grep -q 'modes: umask077=600 umask000=666 umask027=640 umask022=644' "$work/prefilter.out" ||
 	fail "baseline: created files do not have the modes the umask gives"
+grep -q 'fifo meetings: 6/6' "$work/prefilter.out" || fail "baseline: FIFO opens did not meet"
+grep -q 'excl under signals: EEXIST 0' "$work/prefilter.out" || fail "baseline: spurious EEXIST"
+grep -q 'ctty: True' "$work/prefilter.out" || fail "baseline: no controlling terminal"
 [[ -s $work/prefilter.norm ]] || fail "baseline: no events"
 for m in $modes; do
 	support=$(timeout 20 "$AGENTSH" wrap --mode "$m" -- true 2>&1)
