@@ -401,6 +401,11 @@ static enum action action_of(const struct verdict *v)
 	}
 }
 
+bool enforce_sink_broken(const struct enforce *e)
+{
+	return e && e->sink_broken;
+}
+
 /* line must have room for one more byte after its NUL. */
 void enforce_write_line(struct enforce *e, char *line)
 {
@@ -412,8 +417,12 @@ void enforce_write_line(struct enforce *e, char *line)
 	/* One write per line under the lock: lines never interleave, even past
 	 * PIPE_BUF, with the DNS proxy's thread writing too. */
 	pthread_mutex_lock(&e->write_lock);
-	if (write(e->o.events_fd, line, n + 1) < 0)
-		log_debug("event write: %s", strerror(errno));
+	if (write(e->o.events_fd, line, n + 1) < 0) {
+		if (!e->sink_broken)
+			log_error("cannot write events (%s): the command is stopped, since what it "
+				  "does from now on could not be recorded", strerror(errno));
+		e->sink_broken = true;
+	}
 	pthread_mutex_unlock(&e->write_lock);
 	line[n] = 0;
 }

@@ -83,6 +83,9 @@ void enforce_record(struct enforce *e, const struct proc_info *pi, const struct 
 
 /* Approvals (enforce/approve.c): the approver's fd to poll, or -1. */
 int enforce_approver_fd(const struct enforce *e);
+/* An events write failed (the reader went away, the disk is full): nothing
+ * more can be recorded, so the tracer stops the command (fail closed). */
+bool enforce_sink_broken(const struct enforce *e);
 /* Reads the approver's answers; calls fn for each (id, allowed). */
 void enforce_approver_read(struct enforce *e, void (*fn)(void *ctx, uint64_t id, bool allow),
 			   void *ctx);

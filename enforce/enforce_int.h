@@ -8,6 +8,7 @@
 
 struct enforce {
 	struct enforce_opts o;
+	bool sink_broken; /* an events write failed: the tracer stops the command */
 	struct policy *p;
 	int approver_fd;
 	uint64_t next_approval;

@@ -404,9 +404,20 @@ static int poll_timeout(struct tracer *t)
 	return next < 0 ? 0 : (int)(next > 60000 ? 60000 : next);
 }
 
+static void kill_tracee(struct tracee *tr, void *ctx)
+{
+	(void)ctx;
+	kill(tr->tid, SIGKILL);
+}
+
 int tracer_loop(struct tracer *t)
 {
 	while (!t->root_done) {
+		/* Kill once, then reap as usual (exit stops, zombies). */
+		if (!t->sink_killed && enforce_sink_broken(t->enf)) {
+			t->sink_killed = true;
+			tracee_foreach(t->tt, kill_tracee, NULL);
+		}
 		struct pollfd pfd[3 + ARRAY_SIZE(t->extra)] = {
 			{ .fd = t->sigfd, .events = POLLIN },
 			{ .fd = t->wakefd, .events = POLLIN },
@@ -442,5 +453,5 @@ int tracer_loop(struct tracer *t)
 			tracer_on_approvals(t);
 		tracer_check_deadlines(t);
 	}
-	return t->root_status;
+	return t->sink_killed ? 125 : t->root_status;
 }

@@ -143,6 +143,8 @@ static void child_main(struct tracer *t, char *const argv[], char *const envp[],
 	int err;
 
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	if (t->sigpipe_dfl)
+		signal(SIGPIPE, SIG_DFL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	raise(SIGSTOP);
 	if (t->o.child_setup && t->o.child_setup(t->o.child_ctx)) {
@@ -181,6 +183,13 @@ static int setup_fds(struct tracer *t, sigset_t *oldmask)
 	sigaddset(&mask, SIGQUIT);
 	if (sigprocmask(SIG_BLOCK, &mask, oldmask) < 0)
 		return -errno;
+	/* A closed events reader must be an error we report (EPIPE), not our
+	 * death; the command gets the disposition we were given. */
+	struct sigaction sa;
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		t->sigpipe_dfl = true;
+		signal(SIGPIPE, SIG_IGN);
+	}
 	t->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	t->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	return t->sigfd < 0 || t->wakefd < 0 ? -errno : 0;

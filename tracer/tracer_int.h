@@ -39,6 +39,8 @@ struct tracer {
 	int root_status;
 	struct creds_self self_creds; /* read at the first soft_delete */
 	bool have_self_creds;
+	bool sigpipe_dfl; /* SIGPIPE was SIG_DFL: ignored here, restored in the command */
+	bool sink_killed; /* the events sink failed: the tree was killed, exit 125 */
 };
 
 int tracer_loop(struct tracer *t);

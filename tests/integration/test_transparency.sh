@@ -130,6 +130,18 @@ for sig in TERM INT HUP; do
 		"$(cat "$WORK/sig.res")"
 done
 
+# SIGPIPE: the command gets the disposition agentsh was given (default: killed,
+# 141; ignored: EPIPE), and a closed events reader stops agentsh with a message
+# and 125 instead of killing it silently.
+check "SIGPIPE default reaches the command" "141" \
+	"$("${WRAP_CMD[@]}" bash -c 'yes | head -1 >/dev/null; echo ${PIPESTATUS[0]}')"
+check "SIGPIPE ignored reaches the command" "1" \
+	"$(trap '' PIPE; "${WRAP_CMD[@]}" bash -c 'yes 2>/dev/null | head -1 >/dev/null; echo ${PIPESTATUS[0]}')"
+"$AGENTSH" wrap "${WRAP_OPTS[@]}" --events - -- sh -c 'for i in 1 2 3 4 5 6 7 8; do cat /etc/hostname; done >/dev/null' \
+	2>"$WORK/sink.err" | head -c 1 >/dev/null
+check "a closed events reader: exit 125" "125" "${PIPESTATUS[0]}"
+check "a closed events reader: said so" "1" "$(grep -c 'cannot write events' "$WORK/sink.err")"
+
 if [ ${#FAILED[@]} -ne 0 ]; then
 	fail "$LABEL: ${#FAILED[@]} check(s) failed: ${FAILED[*]}"
 fi
