@@ -153,7 +153,8 @@ static void decide_danger(const struct enforce *e, const struct proc_info *pi, c
 static bool unnamed_failure(const struct op *op)
 {
 	return op->err && op->err_native &&
-	       ((op->p1.raw[0] && op->p1.path[0] != '/') || (op->p2.raw[0] && op->p2.path[0] != '/'));
+	       (op->kind == OP_SIGNAL || /* a pidfd that names no process */
+		(op->p1.raw[0] && op->p1.path[0] != '/') || (op->p2.raw[0] && op->p2.path[0] != '/'));
 }
 
 static int strictness(enum decision d)

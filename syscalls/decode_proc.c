@@ -6,22 +6,33 @@
 
 #include <stdio.h>
 
-/* pidfd -> pid, from /proc/PID/fdinfo/N ("Pid:\t123"). */
+/* pidfd -> pid: a pidfd's fdinfo says "Pid:\t123" (-1 once it has exited);
+ * the kernel also takes an fd of a /proc/PID directory. 0 when fd names
+ * neither (EBADF natively). */
 static pid_t pidfd_target(pid_t tgid, int fd)
 {
 	char p[64], line[256];
 	pid_t pid = 0;
+	bool found = false;
+	ssize_t n;
+	int end = 0;
 	FILE *f;
 
 	snprintf(p, sizeof(p), "/proc/%d/fdinfo/%d", tgid, fd);
 	f = fopen(p, "re");
 	if (!f)
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Pid: %d", &pid) == 1)
-			break;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "Pid: %d", &pid) == 1;
 	fclose(f);
-	return pid;
+	if (found)
+		return pid;
+	snprintf(p, sizeof(p), "/proc/%d/fd/%d", tgid, fd);
+	n = readlink(p, line, sizeof(line) - 1);
+	if (n <= 0)
+		return 0;
+	line[n] = 0;
+	return sscanf(line, "/proc/%d%n", &pid, &end) == 1 && !line[end] && pid > 0 ? pid : 0;
 }
 
 int dec_signal(const struct sc_ctx *c, struct op *op)
@@ -39,9 +50,14 @@ int dec_signal(const struct sc_ctx *c, struct op *op)
 	} else if (strcmp(n, "pidfd_send_signal") == 0) {
 		op->target_pid = pidfd_target(c->tgid, (int)c->args[0]);
 		op->sig = (int)c->args[1];
-		if (!op->target_pid) {
+		if (!op->target_pid) { /* no pidfd: the kernel's own answer */
 			op->err_what = "pidfd";
 			op->err = -EBADF;
+			op->err_native = true;
+		} else if (op->target_pid < 0) { /* a pidfd of a process that has exited */
+			op->err_what = "pidfd";
+			op->err = -ESRCH;
+			op->err_native = true;
 		}
 	} else { /* tgkill, rt_tgsigqueueinfo */
 		op->target_pid = (pid_t)(int32_t)c->args[0];

@@ -152,6 +152,21 @@ out=$("$AGENTSH" wrap --policy "$AGENTSH_SRC/policies/default.yaml" -- bash -c \
 [ "$(echo "$out" | sort | tr '\n' ' ')" = "a b b c d " ] || fail "own pipes by name under default.yaml: $out"
 ok "own pipes reopened as /dev/stdout, /dev/stderr, /dev/fd/N under the shipped policy"
 
+# pidfd_send_signal: a bad fd is EBADF as natively (not a deny), and a
+# /proc/PID directory fd, which the kernel also takes, names its process.
+out=$("$AGENTSH" wrap --policy "$AGENTSH_SRC/policies/default.yaml" -- "$py" -c "
+import os, signal
+for fd in (0, 999):
+    try: signal.pidfd_send_signal(fd, signal.SIGINT); print('sent')
+    except OSError as e: print(fd, e.errno)
+fd = os.open('/proc/%d' % os.getpid(), os.O_DIRECTORY)
+try: signal.pidfd_send_signal(fd, signal.SIGINT); print('nothing')
+except KeyboardInterrupt: print('self')" 2>&1)
+[ "$out" = "0 9
+999 9
+self" ] || fail "pidfd_send_signal: $out"
+ok "pidfd_send_signal: EBADF for a bad fd, a /proc/PID fd names its process"
+
 # prctl: the same decisions whether the prefilter filters the options or every
 # call stops (gVisor mode): only what touches tracing is refused.
 for mode in "" --no-prefilter; do
