@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <linux/openat2.h>
+#include <sys/syscall.h>
 
 #ifndef O_TMPFILE
 #define O_TMPFILE (020000000 | O_DIRECTORY)
@@ -65,6 +66,93 @@ static int decode_path(const struct sc_ctx *c, struct op *op, struct op_path *p,
 	return 0;
 }
 
+#define OPENAT2_VALID_FLAGS                                                                        \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |     \
+	 O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC |     \
+	 O_PATH | O_SYNC | O_TMPFILE)
+
+/* The caller's dirfd (or cwd) as our own O_PATH fd, or -errno. */
+static int caller_dirfd(const struct sc_ctx *c, int dirfd)
+{
+	char p[64];
+	int fd;
+
+	if (dirfd == AT_FDCWD) {
+		snprintf(p, sizeof(p), "/proc/%d/cwd", c->tid);
+		fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	int pidfd = (int)syscall(SYS_pidfd_open, c->tgid, 0);
+	if (pidfd < 0)
+		return -errno;
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, dirfd, 0);
+	fd = fd < 0 ? -errno : fd;
+	close(pidfd);
+	return fd == -EBADF ? -EBADF : fd;
+}
+
+/*
+ * openat2 with RESOLVE_* flags: the walk itself is what the caller asked
+ * for (BENEATH: EXDEV on "..", NO_SYMLINKS: ELOOP on a link, IN_ROOT: links
+ * and ".." stay below dirfd, unknown bits: EINVAL), and our own walk does not
+ * do it. So the same walk is made here, on the caller's very dirfd, with
+ * O_PATH: its error is the call's (native), and the file it reaches is the
+ * name judged and pinned. For a create the parent is walked. Only in our
+ * own root and mount namespace (c->root ""), where its path reads the same.
+ */
+static int probe_resolve(const struct sc_ctx *c, struct op *op, const struct open_how *how)
+{
+	struct open_how ph = { .flags = O_PATH | O_CLOEXEC, .resolve = how->resolve };
+	char parent[PATH_MAX], self[64], real[PATH_MAX];
+	const char *name = op->p1.raw, *final = NULL;
+	int dfd, fd, r = 0;
+	ssize_t n;
+
+	if (!c->root || c->root[0])
+		return 1; /* not ours to walk: the usual resolution */
+	if (how->flags & O_NOFOLLOW)
+		ph.flags |= O_NOFOLLOW;
+	dfd = caller_dirfd(c, op->p1.dirfd);
+	if (dfd < 0)
+		return dfd;
+	fd = (int)syscall(SYS_openat2, dfd, name, &ph, sizeof(ph));
+	if (fd < 0 && errno == ENOENT && (how->flags & O_CREAT)) {
+		/* The file is to be made: walk to its directory. */
+		const char *slash = strrchr(name, '/');
+
+		if (slash && slash[1] && (size_t)(slash - name) < sizeof(parent)) {
+			snprintf(parent, sizeof(parent), "%.*s", slash == name ? 1 : (int)(slash - name),
+				 name);
+			final = slash + 1;
+		} else if (!slash) {
+			snprintf(parent, sizeof(parent), ".");
+			final = name;
+		}
+		if (final) {
+			ph.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+			fd = (int)syscall(SYS_openat2, dfd, parent, &ph, sizeof(ph));
+		}
+	}
+	if (fd < 0)
+		r = -errno;
+	close(dfd);
+	if (r)
+		return r;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	n = readlink(self, real, sizeof(real) - 1);
+	close(fd);
+	if (n <= 0 || real[0] != '/')
+		return -ENOENT;
+	real[n] = 0;
+	if (final && snprintf(op->p1.path, sizeof(op->p1.path), "%s/%s", strcmp(real, "/") ? real : "",
+			      final) >= (int)sizeof(op->p1.path))
+		return -ENAMETOOLONG;
+	if (!final)
+		snprintf(op->p1.path, sizeof(op->p1.path), "%s", real);
+	op->p1.pin[0] = 0;
+	return 0;
+}
+
 int dec_open(const struct sc_ctx *c, struct op *op)
 {
 	const struct syscall_def *sc = op->sc;
@@ -84,8 +172,34 @@ int dec_open(const struct sc_ctx *c, struct op *op)
 		}
 		flags = (int)how.flags;
 		op->open_how = true;
+		/* What openat2 itself refuses, before any walk. */
+		if ((how.flags & ~(uint64_t)OPENAT2_VALID_FLAGS) ||
+		    (how.mode && !(how.flags & (O_CREAT | O_TMPFILE))) || (how.mode & ~07777ULL)) {
+			op->err_what = "open_how";
+			op->err_native = true;
+			return op->err = -EINVAL;
+		}
 		if (how.resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH))
 			op->flags = how.resolve;
+		if (how.resolve) {
+			ssize_t n = mem_read_str(c->tid, c->args[1], op->p1.raw, sizeof(op->p1.raw));
+
+			op->p1.dirfd = dirfd_arg(c, sc->dirfd);
+			op->p1.follow = !(how.flags & O_NOFOLLOW);
+			op->open_flags = (int)how.flags;
+			op->ops = syscalls_open_flags_to_ops((int)how.flags);
+			int r = n < 0 ? (int)n : probe_resolve(c, op, &how);
+			if (r <= 0) {
+				if (r == 0) {
+					op->npaths = 1;
+					return 0;
+				}
+				op->err_what = "path resolution";
+				op->err_native = true;
+				snprintf(op->p1.path, sizeof(op->p1.path), "%s", op->p1.raw);
+				return op->err = r;
+			}
+		}
 	} else {
 		flags = (int)c->args[sc->flags];
 	}

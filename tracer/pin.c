@@ -155,7 +155,9 @@ static int pin_open(struct pin *p, const struct op *op)
 		}
 	}
 	how.resolve |= RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-	how.resolve &= ~(uint64_t)(RESOLVE_IN_ROOT | RESOLVE_BENEATH);
+	/* The caller's walk was made at decode (probe_resolve): the pinned name is
+	 * where it led, walked from / (which may cross mounts its walk did not). */
+	how.resolve &= ~(uint64_t)(RESOLVE_IN_ROOT | RESOLVE_BENEATH | RESOLVE_NO_XDEV);
 	if (needs_magic(op->p1.path))
 		how.resolve &= ~(uint64_t)(RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 	if (!p->openat2)

@@ -100,4 +100,17 @@ if grep -q '"rule":"unreadable-argument"' "$d/pol.jsonl"; then
 	fail "a path the kernel fails was recorded as an unreadable argument"
 fi
 ok "no unreadable-argument denies for paths the kernel fails itself"
+
+# openat2: the RESOLVE_* walk is the caller's (EXDEV, ELOOP, in-root links),
+# and what openat2 refuses by itself stays refused, in every mode.
+mkdir -p "$d/oa2-native"
+"$PROGS/prog_tr_openat2" "$d/oa2-native" >"$d/oa2.native"
+for mode in prefilter ptrace notify; do
+	"$AGENTSH" wrap --mode "$mode" -- true 2>/dev/null || continue
+	rm -rf "$d/oa2-$mode" && mkdir -p "$d/oa2-$mode"
+	"$AGENTSH" wrap --mode "$mode" --policy "$d/p.yaml" -- "$PROGS/prog_tr_openat2" "$d/oa2-$mode" \
+		>"$d/oa2.$mode" 2>&1
+	diff "$d/oa2.native" "$d/oa2.$mode" >&2 || fail "openat2 resolve flags under --mode $mode (above)"
+done
+ok "openat2: $(wc -l <"$d/oa2.native") RESOLVE_* and argument cases as natively"
 pass
