@@ -3,7 +3,9 @@
 #include "enforce_int.h"
 #include "log.h"
 
+#include <fcntl.h>
 #include <linux/sched.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
@@ -375,12 +377,46 @@ void enforce_decide_quiet(struct enforce *e, const struct proc_info *pi, const s
 }
 
 /* The errno a deny returns: EPERM where that is the kernel's convention. */
+/*
+ * A denied file call that would fail natively without any effect gets the
+ * kernel's errno: opening, deleting, renaming or changing what is not there
+ * is ENOENT, making what is already there (mkdir, symlink, mknod, an
+ * O_EXCL create) is EEXIST. Nothing happens either way, and existence is no
+ * secret (stat(2) is not decided); programs probing for optional files in a
+ * denied place (a config under ~/.ssh, a cache below /usr) go on as
+ * natively instead of stopping at EACCES. The deny is still recorded.
+ */
+static int file_noop_errno(const struct op *op)
+{
+	struct stat st;
+	bool excl = (op->open_flags & O_CREAT) && (op->open_flags & O_EXCL);
+	bool makes = (op->ops & (FOP_MKDIR | FOP_SYMLINK | FOP_CREATE)) || (op->open_flags & O_CREAT);
+
+	/* The kernel cannot resolve the name either (a missing directory on the
+	 * way, a link loop): its own error, and nothing would have happened. */
+	if (op->err && op->err_native)
+		return -op->err;
+	if (!op->npaths || op->p1.path[0] != '/' || (op->open_flags & O_TMPFILE) == O_TMPFILE)
+		return 0;
+	if (lstat(op->p1.path, &st) == 0) {
+		bool only_makes = (op->ops & (FOP_MKDIR | FOP_SYMLINK)) ||
+				  ((op->ops & FOP_CREATE) && (!op->open_flags || excl));
+		return only_makes ? EEXIST : 0;
+	}
+	return errno == ENOENT && !makes ? ENOENT : 0;
+}
+
 static int deny_errno(const struct op *op)
 {
 	if (op->kind == OP_DANGER && strcmp(op->name, "open_by_handle_at") == 0)
 		return EACCES; /* an open, like the others */
 	if (op->kind == OP_SIGNAL || op->kind == OP_DANGER)
 		return strcmp(op->name, "io_uring_setup") == 0 ? ENOSYS : EPERM;
+	if (op->kind == OP_FILE) {
+		int e = file_noop_errno(op);
+
+		return e ? e : EACCES;
+	}
 	return EACCES;
 }
 

@@ -175,6 +175,35 @@ for mode in "" --no-prefilter; do
 done
 ok "prctl: benign options run, PR_SET_DUMPABLE 0 and PR_SET_PTRACER refused, in both modes"
 
+# A denied file call that would do nothing natively gets the kernel's errno
+# (ENOENT for what is not there, EEXIST for making what is), and is still
+# recorded as a deny; one that would have an effect gets EACCES.
+mkdir -p "$d/nz/denied/dir" && echo x >"$d/nz/denied/file"
+cat >"$d/nz.yaml" <<EOP
+version: 1
+name: nz
+file_rules:
+  - {name: no-denied, paths: ["$d/nz/denied/**"], operations: ["*"], decision: deny}
+  - {name: rest, paths: ["/**"], operations: ["*"], decision: allow}
+command_rules:
+  - {name: all, commands: ["*"], decision: allow}
+EOP
+out=$("$AGENTSH" wrap --policy "$d/nz.yaml" --events "$d/nz.jsonl" -- "$py" -c "
+import os, errno, sys
+d = sys.argv[1]
+def t(f):
+    try: f(); return 'ok'
+    except OSError as e: return errno.errorcode[e.errno]
+print(*[t(f) for f in (lambda: os.unlink(d + '/none'), lambda: os.unlink(d + '/file'),
+    lambda: os.mkdir(d + '/dir'), lambda: os.mkdir(d + '/newdir'), lambda: open(d + '/none'),
+    lambda: open(d + '/nodir/none'), lambda: open(d + '/new', 'w'), lambda: open(d + '/file'),
+    lambda: os.open(d + '/file', os.O_CREAT | os.O_EXCL | os.O_WRONLY),
+    lambda: os.rename(d + '/none', d + '/n2'), lambda: os.symlink('x', d + '/file'))])" "$d/nz/denied")
+[ "$out" = "ENOENT EACCES EEXIST EACCES ENOENT ENOENT EACCES EACCES EEXIST ENOENT EEXIST" ] ||
+	fail "errno of denied calls: $out"
+[ "$(grep -c '"rule":"no-denied"' "$d/nz.jsonl")" -eq 11 ] || fail "denied no-op calls not all recorded"
+ok "denied calls that would do nothing fail as natively (ENOENT, EEXIST), the others EACCES; all recorded"
+
 # Children killed while they start: a call the tracer was deciding when the
 # SIGKILL came never runs; it is no "unpinnable" deny.
 : >"$d/ev.jsonl"
