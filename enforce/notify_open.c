@@ -270,8 +270,10 @@ static void emulate(struct notify *n, const struct op *op, const struct decision
 	struct seccomp_notif_addfd add = { .id = n->req->id, .flags = SECCOMP_ADDFD_FLAG_SEND };
 	int fd = open_pinned(n, op, path, who);
 
-	/* A FIFO's blocking open, or a lease to wait for (our open never blocks). */
-	if (fd == -EAGAIN && !(op->open_flags & O_NONBLOCK)) {
+	/* A FIFO's blocking open, or a lease to wait for (our open never blocks);
+	 * a magic link under /proc (our walk refuses it, the caller's would not). */
+	if ((fd == -EAGAIN && !(op->open_flags & O_NONBLOCK)) ||
+	    (fd == -ELOOP && strncmp(path, "/proc/", 6) == 0)) {
 		continue_or_refuse(n, op, d, who, path);
 		return;
 	}
