@@ -202,7 +202,10 @@ static int open_pinned(struct notify *n, const struct op *op, const char *path,
 	/* openat2 refuses O_PATH with other flags, and unknown bits open(2) ignores. */
 	how.flags = (uint64_t)(flags & O_PATH ? flags & O_PATH_FLAGS : flags | O_NONBLOCK) |
 		    O_CLOEXEC;
-	how.flags &= ~(uint64_t)O_NOCTTY;
+	/* Never ours as a controlling terminal (agentsh may lead a session of its
+	 * own): a caller's open that may take one is left to it (may_take_ctty). */
+	if (!(flags & O_PATH))
+		how.flags |= O_NOCTTY;
 	if (creates)
 		how.mode = open_mode(n, op) & 07777;
 	if (who->same_root && path[0] == '/') {

@@ -80,5 +80,21 @@ if "$AGENTSH" wrap --mode notify -- true 2>/dev/null && unshare -U true 2>/dev/n
 else
 	echo "userns: SKIP (notify mode or unprivileged user namespaces unavailable)"
 fi
+# The tracer opens files for the caller, never as its own controlling
+# terminal: agentsh leading a session of its own (setsid) must not take the
+# pty a caller opens with O_NOCTTY.
+if "$AGENTSH" wrap --mode notify -- true 2>/dev/null; then
+	out=$(setsid -w "$AGENTSH" wrap --mode notify -- "$py" -c '
+import os, pty
+m, s = pty.openpty(); name = os.ttyname(s); os.close(s)
+os.open(name, os.O_RDWR | os.O_NOCTTY)
+print(open("/proc/%d/stat" % os.getppid()).read().rsplit(")", 1)[1].split()[4])' 2>&1)
+	if [[ $out == 0 ]]; then
+		echo "ctty: PASS (agentsh has no controlling terminal)"
+	else
+		echo "ctty: FAIL (agentsh's tty_nr after the open: $out)"
+		failed=1
+	fi
+fi
 [[ $failed == 0 ]] || fail "results differ from native"
 echo "PASS"
