@@ -171,12 +171,13 @@ void creds_leave(const struct creds_self *self)
 
 	/* fsuid back first: it returns the file-system capabilities, then all of ours. */
 	syscall(SYS_setfsuid, o->fsuid);
+	syscall(SYS_setfsgid, o->fsgid);
+	/* setfsuid/setfsgid report the old id, not failure: look. Going on
+	 * with a caller's rights would open files for everyone with them. */
 	if (set_caps(o->capeff, self->caps) < 0 ||
-	    syscall(SYS_setfsgid, o->fsgid) < 0 ||
 	    syscall(SYS_setgroups, (size_t)o->ngroups, o->groups) < 0 ||
-	    (uid_t)syscall(SYS_setfsuid, -1) != o->fsuid)
-	{
-		/* Going on with a caller's rights would open files for everyone with them. */
+	    (uid_t)syscall(SYS_setfsuid, -1) != o->fsuid ||
+	    (gid_t)syscall(SYS_setfsgid, -1) != o->fsgid) {
 		log_error("cannot take back our own credentials (%s)", strerror(errno));
 		abort();
 	}
