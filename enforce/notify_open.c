@@ -23,10 +23,6 @@
 #include <sys/syscall.h>
 
 #define O_PATH_FLAGS (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-#define OPEN_VALID_FLAGS                                                                           \
-	(O_RDONLY | O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |           \
-	 O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW |       \
-	 O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | __O_TMPFILE)
 
 /* Opens we let the kernel perform (answered CONTINUE after the decision):
  * /proc paths mean the tracee's own view, /dev/tty its controlling terminal. */
@@ -191,7 +187,7 @@ static uint64_t open_mode(const struct notify *n, const struct op *op)
 static int open_pinned(struct notify *n, const struct op *op, const char *path,
 		       const struct caller *who)
 {
-	int flags = op->open_flags & OPEN_VALID_FLAGS;
+	int flags = op->open_flags & SYSCALLS_OPEN_FLAGS;
 	struct open_how how = { .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
 					   RESOLVE_NO_MAGICLINKS };
 	char root[64];
@@ -260,7 +256,7 @@ static int fix_fd(int fd, int flags)
 	if (flags & (O_NONBLOCK | O_PATH))
 		return fd;
 	/* Only the status bits count: those open gave, without our O_NONBLOCK. */
-	if (fcntl(fd, F_SETFL, flags & OPEN_VALID_FLAGS & ~O_NONBLOCK) < 0) {
+	if (fcntl(fd, F_SETFL, flags & SYSCALLS_OPEN_FLAGS & ~O_NONBLOCK) < 0) {
 		close(fd);
 		return -EAGAIN;
 	}

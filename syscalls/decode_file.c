@@ -66,11 +66,6 @@ static int decode_path(const struct sc_ctx *c, struct op *op, struct op_path *p,
 	return 0;
 }
 
-#define OPENAT2_VALID_FLAGS                                                                        \
-	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |     \
-	 O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC |     \
-	 O_PATH | O_SYNC | O_TMPFILE)
-
 /* The caller's dirfd (or cwd) as our own O_PATH fd, or -errno. */
 static int caller_dirfd(const struct sc_ctx *c, int dirfd)
 {
@@ -173,7 +168,7 @@ int dec_open(const struct sc_ctx *c, struct op *op)
 		flags = (int)how.flags;
 		op->open_how = true;
 		/* What openat2 itself refuses, before any walk. */
-		if ((how.flags & ~(uint64_t)OPENAT2_VALID_FLAGS) ||
+		if ((how.flags & ~(uint64_t)SYSCALLS_OPEN_FLAGS) ||
 		    (how.mode && !(how.flags & (O_CREAT | O_TMPFILE))) || (how.mode & ~07777ULL)) {
 			op->err_what = "open_how";
 			op->err_native = true;

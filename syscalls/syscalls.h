@@ -5,6 +5,8 @@
 #include "arch/arch.h"
 #include "op.h"
 
+#include <fcntl.h>
+
 /* Which sandbox.ptrace.trace.* switch enables a syscall. */
 enum trace_class { TC_EXEC = 1, TC_FILE = 2, TC_NET = 4, TC_SIGNAL = 8, TC_ALWAYS = 16, TC_CREDS = 32 };
 
@@ -54,6 +56,13 @@ const struct syscall_def *syscalls_by_name(const char *name);
 const struct syscall_def *syscalls_table(size_t *n);
 /* Decodes the call into op (op->kind OP_NONE when there is nothing to judge). */
 int syscalls_decode(const struct syscall_def *sc, const struct sc_ctx *c, struct op *op);
+
+/* The open flags the kernel knows: open(2) ignores other bits, openat2
+ * refuses them (fs/open.c build_open_flags). */
+#define SYSCALLS_OPEN_FLAGS                                                                        \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |     \
+	 O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC |     \
+	 O_PATH | O_SYNC | O_TMPFILE)
 
 #define X_DECODERS(X)                                                                              \
 	X(exec) X(open) X(path) X(by_handle) X(socket) X(sockaddr) X(listen) X(sendto) X(sendmsg)  \

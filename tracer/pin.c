@@ -20,17 +20,6 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 
-/* open(2) ignores unknown flag bits; openat2 refuses them (fs/open.c
- * build_open_flags): keep only what the kernel knows. */
-#define VALID_OPEN_FLAGS                                                                           \
-	(O_RDONLY | O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |         \
-	 O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW |      \
-	 O_NOATIME | O_CLOEXEC | O_PATH | O_TMPFILE | __O_SYNC)
-
-#ifndef __O_SYNC
-#define __O_SYNC 04000000
-#endif
-
 struct pin {
 	struct tracee *tr;
 	struct arch_regs regs;
@@ -129,7 +118,7 @@ static int pin_open(struct pin *p, const struct op *op)
 	struct open_how how = { 0 };
 	uint64_t at;
 	int path_arg = sc->path;
-	int flags = op->open_flags & VALID_OPEN_FLAGS;
+	int flags = op->open_flags & SYSCALLS_OPEN_FLAGS; /* openat2 refuses the rest */
 
 	/* Without openat2 (or for magic links) the name is pinned as a string;
 	 * exit-time verification covers symlink swaps there. */
