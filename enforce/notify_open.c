@@ -24,12 +24,21 @@
 
 #define O_PATH_FLAGS (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
-/* Opens we let the kernel perform (answered CONTINUE after the decision):
- * /proc paths mean the tracee's own view, /dev/tty its controlling terminal. */
-static bool kernel_must_open(const char *path)
+/* /proc paths mean the caller's own view: continued when that is safe,
+ * else opened by us (the canonical path names the pid). */
+static bool proc_path(const char *path)
 {
-	return strncmp(path, "/proc/", 6) == 0 || strcmp(path, "/proc") == 0 ||
-	       strncmp(path, "/dev/tty", 8) == 0;
+	return strncmp(path, "/proc/", 6) == 0 || strcmp(path, "/proc") == 0;
+}
+
+/* Terminal opens only the caller can make as it means them: /dev/tty is its
+ * controlling terminal, and a terminal opened without O_NOCTTY may become
+ * that (a session leader without one). */
+static bool caller_terminal(const char *path, int flags)
+{
+	return strncmp(path, "/dev/tty", 8) == 0 ||
+	       (!(flags & O_NOCTTY) &&
+		(strncmp(path, "/dev/pts/", 9) == 0 || strcmp(path, "/dev/console") == 0));
 }
 
 /* What an emulated open is made with: the caller's umask (creates) and
@@ -142,14 +151,6 @@ static bool continue_safe(struct notify *n, const struct op *op)
 			       strnlen(op->p1.raw, sizeof(op->p1.raw)) + 1);
 }
 
-/* A terminal opened without O_NOCTTY may become the caller's controlling
- * terminal (a session leader without one): only the caller's own open does that. */
-static bool may_take_ctty(const char *path)
-{
-	return strncmp(path, "/dev/pts/", 9) == 0 || strncmp(path, "/dev/tty", 8) == 0 ||
-	       strcmp(path, "/dev/console") == 0;
-}
-
 /* An open only the kernel can make (a FIFO's blocking open, the caller's
  * /dev/tty): continued when that is safe, else refused. */
 static void continue_or_refuse(struct notify *n, const struct op *op, const struct decision_out *d,
@@ -199,7 +200,7 @@ static int open_pinned(struct notify *n, const struct op *op, const char *path,
 	how.flags = (uint64_t)(flags & O_PATH ? flags & O_PATH_FLAGS : flags | O_NONBLOCK) |
 		    O_CLOEXEC;
 	/* Never ours as a controlling terminal (agentsh may lead a session of its
-	 * own): a caller's open that may take one is left to it (may_take_ctty). */
+	 * own): a caller's open that may take one is left to it (caller_terminal). */
 	if (!(flags & O_PATH))
 		how.flags |= O_NOCTTY;
 	if (creates)
@@ -272,7 +273,7 @@ static void emulate(struct notify *n, const struct op *op, const struct decision
 	/* A FIFO's blocking open, or a lease to wait for (our open never blocks);
 	 * a magic link under /proc (our walk refuses it, the caller's would not). */
 	if ((fd == -EAGAIN && !(op->open_flags & O_NONBLOCK)) ||
-	    (fd == -ELOOP && strncmp(path, "/proc/", 6) == 0)) {
+	    (fd == -ELOOP && proc_path(path))) {
 		continue_or_refuse(n, op, d, who, path);
 		return;
 	}
@@ -314,15 +315,16 @@ static void apply(struct notify *n, const struct op *op, const struct decision_o
 	default:
 		break;
 	}
+	bool named = path == op_path_pin(&op->p1); /* not redirected */
+
 	/* ADDFD cannot pass an O_PATH file (fget refuses it); an O_PATH fd grants no
 	 * access by itself and every use of it is decided again, so the kernel opens it. */
-	if (path == op_path_pin(&op->p1) && (op->open_flags & O_PATH))
+	if (named && (op->open_flags & O_PATH))
 		answer(n, 0, 0, true);
-	else if (path == op_path_pin(&op->p1) && kernel_must_open(path) && continue_safe(n, op))
-		answer(n, 0, 0, true);
-	else if (path == op_path_pin(&op->p1) && (strncmp(path, "/dev/tty", 8) == 0 ||
-						   (may_take_ctty(path) && !(op->open_flags & O_NOCTTY))))
+	else if (named && caller_terminal(path, op->open_flags))
 		continue_or_refuse(n, op, d, who, path);
+	else if (named && proc_path(path) && continue_safe(n, op))
+		answer(n, 0, 0, true);
 	else if (!cannot_emulate(n, op, d, who))
 		emulate(n, op, d, path, who); /* /proc/PID/... too: the path names the pid */
 }
