@@ -1,19 +1,21 @@
 /*
- * Whose rights an emulated open uses. seccomp-notify opens the file in the
- * tracer and hands the fd over (enforce/notify_open.c), so the open must be
- * made with the caller's file-system credentials: a tracee that dropped
- * root (setpriv, su, os.setuid) must not read /etc/shadow through us, and
- * what it creates must be its own. The caller's credentials are read from
- * /proc/TID/status (fsuid, fsgid, supplementary groups, effective
- * capabilities) and its user namespace from /proc/TID/ns/user. When they
- * equal ours the open is made as is; otherwise this thread takes them for
- * the open (setgroups, setfsgid, setfsuid and capset are per thread as raw
- * syscalls) and gives them back. A caller in another user namespace cannot
- * be emulated (its capabilities mean something else there): its opens fail.
+ * Acting with a tracee's rights. Where the tracer does a file operation for
+ * a tracee (seccomp-notify opens the file and hands the fd over, soft_delete
+ * moves the file into the trash) it must not lend it the tracer's rights: a
+ * tracee that dropped root (setpriv, su, os.setuid) must not read
+ * /etc/shadow or delete root's files through us, and what it creates must
+ * be its own. Its credentials are read from /proc/TID/status (fsuid, fsgid,
+ * supplementary groups, effective capabilities) and its user namespace from
+ * /proc/TID/ns/user. When they equal ours the operation is made as is;
+ * otherwise this thread takes them for it (setgroups, setfsgid, setfsuid and
+ * capset are per thread as raw syscalls) and gives them back. Credentials of
+ * another user namespace cannot be taken (capabilities mean something else
+ * there).
  */
 #include "compat.h"
-#include "enforce/notify.h"
+#include "enforce/creds.h"
 #include "log.h"
+#include "procstat.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -70,18 +72,12 @@ int task_status_read(const char *proc_dir, struct task_status *s)
 	const char *v;
 	unsigned u[4];
 	ssize_t len;
-	int fd;
 
 	memset(s, 0, sizeof(*s));
 	s->umask = 022;
 	snprintf(p, sizeof(p), "%s/status", proc_dir);
-	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return len < 0 ? -errno : -EIO;
-	buf[len] = 0;
+	if ((len = proc_read(p, buf, sizeof(buf))) < 0)
+		return (int)len;
 	/* The name is escaped in this file: every field is one line. */
 	if ((v = field(buf, "\nUmask:")))
 		s->umask = (unsigned)strtoul(v, NULL, 8);
