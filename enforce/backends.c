@@ -21,19 +21,20 @@ struct backends {
 	struct fuse_layer *fuse;
 };
 
-/* In the traced child, before the prefilter and exec: no allocation. */
-/* In the child before exec: says which layer failed (write(2) only). */
+/* In the child before exec: says which layer failed (write(2) only). A
+ * stderr that cannot take it leaves the errno, which is returned anyway. */
 static int setup_failed(const char *layer, int err)
 {
 	char msg[128];
 	int n = snprintf(msg, sizeof(msg), "agentsh: cannot set up the %s layer in the command: errno %d\n",
-			 layer, err < 0 ? -err : err);
+			 layer, -err);
+	ssize_t w = n > 0 ? write(STDERR_FILENO, msg, (size_t)n) : 0;
 
-	if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0)
-		return err < 0 ? err : -EPERM;
-	return err < 0 ? err : -EPERM;
+	(void)w;
+	return err;
 }
 
+/* In the traced child, before the prefilter and exec: no allocation. */
 static int child_setup(void *ctx)
 {
 	struct backends *b = ctx;

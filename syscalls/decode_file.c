@@ -83,7 +83,7 @@ static int caller_dirfd(const struct sc_ctx *c, int dirfd)
 	fd = (int)syscall(SYS_pidfd_getfd, pidfd, dirfd, 0);
 	fd = fd < 0 ? -errno : fd;
 	close(pidfd);
-	return fd == -EBADF ? -EBADF : fd;
+	return fd;
 }
 
 /*
@@ -184,11 +184,11 @@ int dec_open(const struct sc_ctx *c, struct op *op)
 			op->open_flags = (int)how.flags;
 			op->ops = syscalls_open_flags_to_ops((int)how.flags);
 			int r = n < 0 ? (int)n : probe_resolve(c, op, &how);
-			if (r <= 0) {
-				if (r == 0) {
-					op->npaths = 1;
-					return 0;
-				}
+			if (r == 0) {
+				op->npaths = 1;
+				return 0;
+			}
+			if (r < 0) { /* the call's own error: judged by the name as written */
 				op->err_what = "path resolution";
 				op->err_native = true;
 				snprintf(op->p1.path, sizeof(op->p1.path), "%s", op->p1.raw);

@@ -60,12 +60,12 @@ void scratch_mm_unref(struct scratch_mm *mm)
 	free(mm);
 }
 
-/* The root hint for path lookups, looked up once per address space. */
 bool scratch_mm_shared(const struct scratch_mm *mm)
 {
 	return !mm || mm->refs > 1;
 }
 
+/* The root hint for path lookups, looked up once per address space. */
 const char *scratch_mm_root(struct scratch_mm *mm, pid_t tgid)
 {
 	char buf[4096];
