@@ -265,6 +265,23 @@ static void tracer_opts_from_config(struct tracer_opts *o, const struct config *
 									: VERIFY_AUTO;
 }
 
+/* performance.arg_level_filter / static_allow_*: what the policy lets leave the
+ * traced set; a request it keeps is said, never silently dropped. */
+static void perf_static(const struct policy *p, const struct config *cfg, struct tracer_opts *o)
+{
+	const struct config_ptrace *c = &cfg->sandbox.ptrace;
+	struct plan_static ps;
+
+	plan_static(p, c->performance.arg_level_filter, c->performance.static_allow_file,
+		    c->performance.static_allow_network, &ps);
+	o->static_read_open = ps.read_open;
+	if (ps.file)
+		o->trace_file = false;
+	for (size_t i = 0; i < ARRAY_SIZE(ps.off); i++)
+		if (ps.off[i][0])
+			log_warn("sandbox.ptrace.performance.%s", ps.off[i]);
+}
+
 static int run(const struct wrap_args *a, const struct config *cfg)
 {
 	char cwd[PATH_MAX];
@@ -299,6 +316,7 @@ static int run(const struct wrap_args *a, const struct config *cfg)
 		policy_free(p);
 		return r;
 	}
+	perf_static(p, cfg, &to);
 	if (p && to.trace_network) {
 		const struct config_network *n = &cfg->sandbox.network;
 		char **ups = n->dns_upstreams.n ? n->dns_upstreams.v : NULL;

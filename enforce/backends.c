@@ -115,8 +115,8 @@ int backends_setup(enum plan_mode mode, const struct backends_opts *bo, struct t
 		r = fuse_check(mode, bo, &b->plan);
 	if (!r && b->plan.fuse)
 		r = fuse_start(bo, enf, b);
-	if (!r && b->plan.notify_open) {
-		r = notify_prepare(&b->notify, enf);
+	if (!r && b->plan.notify_open && o->trace_file) { /* else nothing to take over */
+		r = notify_prepare(&b->notify, enf, o->static_read_open);
 		b->have_notify = r == 0;
 	}
 	if (!r && b->plan.ebpf)

@@ -119,7 +119,7 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 {
 	const char *n = op->name;
 
-	if (strcmp(n, "process_vm_readv") == 0)
+	if (strcmp(n, "process_vm_readv") == 0 || strcmp(n, "pidfd_getfd") == 0)
 		return !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));
 
 	if (strcmp(n, "seccomp") == 0)
@@ -209,6 +209,79 @@ static void decide_own_fd(const struct enforce *e, const struct proc_info *pi,
 	}
 }
 
+void enforce_set_tree(struct enforce *e, bool (*in_tree)(void *ctx, pid_t pid), void *ctx)
+{
+	e->in_tree = in_tree;
+	e->tree_ctx = ctx;
+}
+
+static bool in_tree(const struct enforce *e, pid_t pid)
+{
+	return e->in_tree && e->in_tree(e->tree_ctx, pid);
+}
+
+/* The /proc/PID entries that reach into a process rather than describe it. */
+static bool proc_inner(const char *name)
+{
+	static const char *const inner[] = { "mem",	"environ", "fd",      "fdinfo", "map_files",
+					     "pagemap", "auxv",	   "syscall", "stack" };
+	size_t n = strcspn(name, "/");
+
+	for (size_t i = 0; i < ARRAY_SIZE(inner); i++)
+		if (strlen(inner[i]) == n && strncmp(name, inner[i], n) == 0)
+			return true;
+	return false;
+}
+
+/* /proc/N/NAME... or /proc/N/task/T/NAME...: T (or N) and NAME; 0 otherwise. */
+static pid_t proc_entry(const char *path, const char **name)
+{
+	const char *s = path + 6, *end;
+	long pid;
+
+	if (strncmp(path, "/proc/", 6) != 0)
+		return 0;
+	pid = strtol(s, (char **)&end, 10);
+	if (end == s || *end != '/' || pid <= 0)
+		return 0;
+	if (strncmp(end, "/task/", 6) == 0) {
+		s = end + 6;
+		pid = strtol(s, (char **)&end, 10);
+		if (end == s || *end != '/' || pid <= 0)
+			return 0;
+	}
+	*name = end + 1;
+	return (pid_t)pid;
+}
+
+/*
+ * Another process's memory, environment and open files are not the
+ * session's: outside the tree that is the tracer (its events output, its
+ * tracees' memory, the audit key) or a process the session has no business
+ * with. Reached by /proc/PID/NAME, or through a /proc/PID/fd/N link. And
+ * /proc/PID/mem opened for writing rewrites memory past its protections
+ * (the scratch region that pins checked arguments), whatever the process.
+ */
+static bool proc_object_denied(const struct enforce *e, const struct op_path *p, unsigned ops,
+			       struct verdict *v)
+{
+	const char *name = NULL;
+	pid_t pid = proc_entry(p->path, &name);
+
+	if (pid && strcmp(name, "mem") == 0 && (ops & (FOP_WRITE | FOP_CREATE))) {
+		verdict_set(v, DECISION_DENY, "deny-proc-mem-write",
+			    "writing %s is not allowed in a session", p->path);
+		return true;
+	}
+	if (!(pid && proc_inner(name)) && !(pid = p->proc_fd_pid))
+		return false;
+	if (in_tree(e, pid))
+		return false;
+	verdict_set(v, DECISION_DENY, "deny-foreign-process",
+		    "%s reaches into process %d, outside the session", p->raw, (int)pid);
+	return true;
+}
+
 static void decide_file(const struct enforce *e, const struct proc_info *pi, const struct op *op,
 			struct verdict *v)
 {
@@ -216,6 +289,9 @@ static void decide_file(const struct enforce *e, const struct proc_info *pi, con
 
 	const char *other;
 
+	if (proc_object_denied(e, &op->p1, op->ops, v) ||
+	    (op->npaths > 1 && proc_object_denied(e, &op->p2, op->ops, v)))
+		return;
 	policy_decide_file(e->p, op->p1.path, op->ops, v);
 	decide_own_fd(e, pi, op, v);
 	/* Another name of a protected file is the protected file. */
@@ -287,6 +363,32 @@ static bool link_trusted(const char *link, time_t started)
  * an explicit deny of either name wins, and an allow of the typed name
  * (sh -> dash, python3 -> python3.11) counts only for a trusted link.
  */
+/*
+ * A "#!" script runs its interpreter: an explicit deny of the interpreter
+ * (a rule, not the default) denies the script, with the argv the kernel
+ * gives it (interpreter, its argument, the script as named, the rest), so
+ * `#!/usr/bin/env tool` is judged as env running tool.
+ */
+static bool interp_denied(const struct enforce *e, const struct proc_info *pi, const struct op *op,
+			  struct verdict *v)
+{
+	const char *argv[OP_MAX_ARGC + 3];
+	struct exec_query q = { .filename = op->interp, .argv = argv, .depth = pi->depth };
+	struct verdict w;
+
+	argv[q.argc++] = op->interp;
+	if (op->interp_arg[0])
+		argv[q.argc++] = op->interp_arg;
+	argv[q.argc++] = op->p1.raw;
+	for (int i = 1; i < op->argc; i++)
+		argv[q.argc++] = op->argv[i];
+	policy_decide_exec(e->p, &q, &w);
+	if (w.effective != DECISION_DENY || strncmp(w.rule, "default-", 8) == 0)
+		return false;
+	*v = w;
+	return true;
+}
+
 static void decide_exec(const struct enforce *e, const struct proc_info *pi, const struct op *op,
 			struct verdict *v)
 {
@@ -297,6 +399,8 @@ static void decide_exec(const struct enforce *e, const struct proc_info *pi, con
 	struct verdict typed;
 	bool canon_default;
 
+	if (op->interp[0] && interp_denied(e, pi, op, v))
+		return;
 	policy_decide_exec(e->p, &q, v);
 	if (!op->p2.path[0] || strcmp(op->p2.path, op->p1.path) == 0)
 		return;
@@ -550,6 +654,7 @@ bool enforce_verify_open(struct enforce *e, const struct proc_info *pi, const st
 	probe.npaths = 1;
 	snprintf(probe.p1.path, sizeof(probe.p1.path), "%s", opened_path);
 	snprintf(probe.p1.raw, sizeof(probe.p1.raw), "%s", op->p1.raw);
+	probe.p1.proc_fd_pid = op->p1.proc_fd_pid;
 	decide_file(e, pi, &probe, v);
 	if (v->effective != DECISION_DENY)
 		return true;

@@ -59,6 +59,9 @@ struct decision_out {
 
 /* p may be NULL: everything allowed and recorded. Takes ownership of p. */
 int enforce_new(const struct enforce_opts *o, struct policy *p, struct enforce **out);
+/* Whether a process or thread id is in the traced tree (the tracer answers,
+ * on its own thread). Without it every /proc/PID object counts as outside. */
+void enforce_set_tree(struct enforce *e, bool (*in_tree)(void *ctx, pid_t pid), void *ctx);
 void enforce_free(struct enforce *e);
 /* Starts the DNS proxy (enforce/netglue.c): port 0 = any, upstreams NULL =
  * /etc/resolv.conf. Only with a policy. 0 or -errno. */

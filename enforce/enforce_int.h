@@ -22,6 +22,8 @@ struct enforce {
 	struct dnsproxy *dns;
 	struct net_redirects *redirects;
 	pthread_mutex_t write_lock; /* event lines come from the proxy thread too */
+	bool (*in_tree)(void *ctx, pid_t pid); /* enforce_set_tree */
+	void *tree_ctx;
 };
 
 int enforce_approver_connect(struct enforce *e);

@@ -152,6 +152,10 @@ static void add_op(struct jw *w, const struct op *op, const struct verdict *v)
 static void add_op_fields(struct jw *w, const struct op *op, const struct proc_info *pi)
 {
 	switch (op->kind) {
+	case OP_EXEC:
+		if (op->interp[0])
+			jw_str(w, "interpreter", op->interp);
+		break;
 	case OP_FILE:
 		if (strcmp(op->p1.raw, op->p1.path))
 			jw_str(w, "raw_path", op->p1.raw);
@@ -174,7 +178,6 @@ static void add_op_fields(struct jw *w, const struct op *op, const struct proc_i
 		if (op->target_tid)
 			jw_num(w, "target_tid", op->target_tid);
 		break;
-	case OP_EXEC:
 	case OP_UNIX:
 		break;
 	default:

@@ -40,6 +40,7 @@ static void op_path(struct op_path *p, const char *ws, const char *rel)
 	memcpy(p->raw, p->path, strlen(p->path) + 1);
 	p->follow = false;
 	p->dirfd = AT_FDCWD;
+	p->proc_fd_pid = 0;
 }
 
 void fuse_op_build(struct op *op, const struct fuse_opdesc *d, const char *ws, const char *rel1,

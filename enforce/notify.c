@@ -3,6 +3,7 @@
 #include "enforce/notify.h"
 #include "log.h"
 #include "syscalls/op.h"
+#include "syscalls/syscalls.h"
 #include "tracer/tracer.h"
 
 #include <fcntl.h>
@@ -18,7 +19,7 @@
 
 static const char *const notify_calls[] = { "open", "openat", "openat2", "creat" };
 
-static int build_ctx(scmp_filter_ctx *out)
+static int build_ctx(bool static_read, scmp_filter_ctx *out)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = ctx ? prefilter_add_abis(ctx) : -ENOMEM;
@@ -28,7 +29,8 @@ static int build_ctx(scmp_filter_ctx *out)
 
 		if (nr == __NR_SCMP_ERROR)
 			continue;
-		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		r = prefilter_add_open(ctx, SCMP_ACT_NOTIFY, syscalls_by_name(notify_calls[i]), nr,
+				       static_read);
 		if (r == -EDOM || r == -EFAULT)
 			r = 0;
 	}
@@ -38,7 +40,7 @@ static int build_ctx(scmp_filter_ctx *out)
 	return r;
 }
 
-int notify_prepare(struct notify *n, struct enforce *enf)
+int notify_prepare(struct notify *n, struct enforce *enf, bool static_read)
 {
 	scmp_filter_ctx ctx;
 	int r;
@@ -49,7 +51,7 @@ int notify_prepare(struct notify *n, struct enforce *enf)
 	r = creds_self_read(&n->self);
 	if (r)
 		return log_errno(r, "seccomp notify: cannot read our own credentials");
-	r = build_ctx(&ctx);
+	r = build_ctx(static_read, &ctx);
 	if (r)
 		return log_errno(r, "cannot build the seccomp notify filter");
 	r = prefilter_export_prog(ctx, &n->prog);

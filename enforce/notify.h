@@ -33,8 +33,9 @@ struct notify {
 	unsigned long handled, emulated, continued;
 };
 
-/* Parent, before the spawn. 0 or -errno. */
-int notify_prepare(struct notify *n, struct enforce *enf);
+/* Parent, before the spawn; static_read: read-only open/openat are not
+ * notified (tracer_opts.static_read_open). 0 or -errno. */
+int notify_prepare(struct notify *n, struct enforce *enf, bool static_read);
 /* Parent, after tracer_new: polls the handshake pipe, then the listener. */
 int notify_attach(struct notify *n, struct tracer *t);
 /* Child (async-signal-safe): installs the filter and hands the listener over. */

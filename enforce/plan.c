@@ -424,6 +424,32 @@ static enum plan_mode resolve_mode(enum plan_mode m, const struct detect_result 
 	return dr->seccomp.ok ? PLAN_MODE_FULL : PLAN_MODE_PTRACE;
 }
 
+void plan_static(const struct policy *p, bool arg_level_filter, bool static_allow_file,
+		 bool static_allow_network, struct plan_static *out)
+{
+	const char *rule = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (arg_level_filter && !(out->read_open = policy_file_static_allow(p, FOP_OPEN | FOP_READ,
+									    &rule)))
+		snprintf(out->off[0], sizeof(out->off[0]),
+			 "arg_level_filter: read-only opens stay decided (file rule '%s' may "
+			 "decide them)", rule);
+	if (static_allow_file) {
+		out->file = true;
+		for (unsigned bit = 1; out->file && bit <= FOP_ALL; bit <<= 1)
+			out->file = policy_file_static_allow(p, bit, &rule);
+		if (!out->file)
+			snprintf(out->off[1], sizeof(out->off[1]),
+				 "static_allow_file: file calls stay decided (file rule '%s' may "
+				 "decide them)", rule);
+	}
+	if (static_allow_network)
+		snprintf(out->off[2], sizeof(out->off[2]),
+			 "static_allow_network: network calls stay decided (socket families, "
+			 "addresses and unix sockets are judged by the tracer)");
+}
+
 int plan_build(const struct policy *p, const struct detect_result *dr,
 	       const struct plan_config *c, enum plan_mode mode, struct plan *pl)
 {

@@ -93,6 +93,19 @@ struct plan_config {
 	bool attach;       /* attach: no mount can be made in the target's namespace */
 };
 
+/*
+ * sandbox.ptrace.performance: calls the user asked to leave to the kernel,
+ * unrecorded. Only calls the policy allows whatever their path leave;
+ * off[] says which request was kept decided and the rule that keeps it.
+ */
+struct plan_static {
+	bool read_open; /* arg_level_filter: read-only open/openat */
+	bool file;      /* static_allow_file: every file call */
+	char off[3][224];
+};
+void plan_static(const struct policy *p, bool arg_level_filter, bool static_allow_file,
+		 bool static_allow_network, struct plan_static *out);
+
 const char *plan_mode_name(enum plan_mode m);
 int plan_mode_parse(const char *s, enum plan_mode *out);
 const char *plan_backend_name(enum plan_backend b);

@@ -237,6 +237,32 @@ static int walk_proc_self(struct walk *w, const char **comp, size_t *n, char *bu
 	return 1;
 }
 
+static _Thread_local pid_t proc_fd_pid;
+
+pid_t fs_resolve_proc_fd_pid(void)
+{
+	return proc_fd_pid;
+}
+
+/* w->cur is /proc/N/fd/M or /proc/N/map_files/R (or under task/T/): a file
+ * reached through process N's open files or mappings, not by a name. */
+static void note_proc_fd(const struct walk *w)
+{
+	const char *s = w->cur + 6, *end;
+	long pid = strtol(s, (char **)&end, 10);
+
+	if (end == s || *end != '/' || pid <= 0)
+		return;
+	if (strncmp(end, "/task/", 6) == 0) {
+		s = end + 6;
+		pid = strtol(s, (char **)&end, 10);
+		if (end == s || *end != '/' || pid <= 0)
+			return;
+	}
+	if (strncmp(end, "/fd/", 4) == 0 || strncmp(end, "/map_files/", 11) == 0)
+		proc_fd_pid = (pid_t)pid;
+}
+
 /* Follows one symlink at `host` whose in-root name is w->cur + comp. */
 static int walk_follow(struct walk *w, const char *host, const char *tail)
 {
@@ -245,6 +271,8 @@ static int walk_follow(struct walk *w, const char *host, const char *tail)
 
 	if (++w->links > MAX_LINKS)
 		return -ELOOP;
+	if (strncmp(w->cur, "/proc/", 6) == 0)
+		note_proc_fd(w);
 	r = read_link(host, target, sizeof(target));
 	if (r < 0)
 		return (int)r;
@@ -436,6 +464,7 @@ static int resolve(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, cons
 	size_t bl;
 	int r;
 
+	proc_fd_pid = 0;
 	if (pin && pincap)
 		pin[0] = 0;
 	if (!path[0] && !(flags & FS_EMPTY_OK))

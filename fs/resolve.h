@@ -55,6 +55,10 @@ int fs_resolve_ex(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const
 int fs_resolve_typed(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
 		     unsigned flags, char *out, size_t outlen, char *pin, size_t pincap, char *typed,
 		     size_t typedcap);
+/* The process whose /proc/PID/fd/N or map_files link the last resolve on
+ * this thread went through (another process's open file, reached without
+ * its name), 0 none. */
+pid_t fs_resolve_proc_fd_pid(void);
 /* FS_CACHED, only for a path an open will pin with RESOLVE_NO_SYMLINKS:
  * directories already seen as directories (never under /proc) are not looked
  * at again. Callers clear the cache whenever a symlink may have appeared

@@ -73,3 +73,46 @@ void policy_decide_file(const struct policy *p, const char *abs_path, unsigned o
 	else
 		verdict_default(p, v, DECISION_DENY, "default-deny-files");
 }
+
+static bool matches_everything(const struct file_rule *r)
+{
+	for (size_t i = 0; i < r->paths.n; i++)
+		if (strcmp(r->paths.v[i], "**") == 0 || strcmp(r->paths.v[i], "/**") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Whether every call whose op set is ops is a plain allow whatever its path:
+ * then nothing is decided and only its event would be lost by not looking
+ * (performance.arg_level_filter, static_allow_file). Rules are read in order
+ * as the decision reads them; any rule that may match with another decision
+ * (audit included: it asks for the record) answers no, with its name.
+ */
+bool policy_file_static_allow(const struct policy *p, unsigned ops, const char **rule)
+{
+	const struct file_rule *rules;
+	unsigned match_ops = ops & (FOP_WRITE | FOP_CREATE) ? ops & ~FOP_OPEN : ops;
+
+	*rule = NULL;
+	if (!p)
+		return true;
+	rules = RULES(p, file_rules, struct file_rule);
+	for (size_t i = 0; i < p->file_rules.n; i++) {
+		const struct file_rule *r = &rules[i];
+
+		if (!(r->ops & match_ops))
+			continue;
+		if (r->h.decision.invalid || r->h.decision.d != DECISION_ALLOW) {
+			*rule = r->h.name ? r->h.name : "";
+			return false;
+		}
+		if (matches_everything(r))
+			return true; /* it decides every call of ops: none after it does */
+	}
+	if (ops & ~READ_OPS) {
+		*rule = "default-deny-files";
+		return false;
+	}
+	return true;
+}

@@ -146,6 +146,10 @@ struct verdict {
 
 void policy_decide_file(const struct policy *p, const char *abs_path, unsigned ops,
 			struct verdict *v);
+/* Whether every file call whose op set is ops is allowed (decision allow)
+ * whatever its path; if not, *rule names the first rule that may decide
+ * otherwise. p NULL (no policy): true. */
+bool policy_file_static_allow(const struct policy *p, unsigned ops, const char **rule);
 
 struct net_query {
 	const char *ip;        /* textual address; IPv4-mapped IPv6 already given as IPv4. May be NULL */

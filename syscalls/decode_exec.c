@@ -67,6 +67,54 @@ static int read_argv(const struct sc_ctx *c, struct op *op, uint64_t vec)
 	return r;
 }
 
+/*
+ * A "#!" script runs its interpreter without another execve: read the line
+ * as the kernel does (fs/binfmt_script.c: the first 256 bytes, the name up
+ * to a blank, the rest trimmed is one argument) and resolve the name in the
+ * tracee's root and cwd. Nested scripts are followed as the kernel follows
+ * them (up to its 4 levels); the last name is the program that runs.
+ */
+static void read_shebang(const struct sc_ctx *c, struct op *op)
+{
+	char host[PATH_MAX + 32], buf[257], name[PATH_MAX];
+	const char *prog = op->p1.path;
+
+	for (int depth = 0; depth < 4; depth++) {
+		char *s, *e, *arg;
+		ssize_t n;
+		int fd;
+
+		snprintf(host, sizeof(host), "/proc/%d/root%s", c->tgid, prog);
+		fd = open(host, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			return;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n < 2 || buf[0] != '#' || buf[1] != '!')
+			return;
+		buf[n] = 0;
+		if ((e = strchr(buf, '\n')))
+			*e = 0;
+		for (s = buf + 2; *s == ' ' || *s == '\t'; s++)
+			;
+		if (!*s)
+			return; /* ENOEXEC natively */
+		e = s + strcspn(s, " \t");
+		arg = *e ? e + 1 : e;
+		*e = 0;
+		while (*arg == ' ' || *arg == '\t')
+			arg++;
+		for (e = arg + strlen(arg); e > arg && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			e[-1] = 0;
+		if (fs_resolve_in(c->root, c->tid, c->tgid, AT_FDCWD, s, true, false, name,
+				  sizeof(name)))
+			return; /* the kernel fails the exec: nothing runs */
+		snprintf(op->interp, sizeof(op->interp), "%s", name);
+		snprintf(op->interp_arg, sizeof(op->interp_arg), "%s", arg);
+		prog = op->interp;
+	}
+}
+
 int dec_exec(const struct sc_ctx *c, struct op *op)
 {
 	const struct syscall_def *sc = op->sc;
@@ -107,5 +155,7 @@ int dec_exec(const struct sc_ctx *c, struct op *op)
 		op->err_what = "argv";
 		op->err = r;
 	}
+	if (!op->arg1)
+		read_shebang(c, op);
 	return 0;
 }

@@ -50,6 +50,7 @@ static int decode_path(const struct sc_ctx *c, struct op *op, struct op_path *p,
 	flags |= (follow ? FS_FOLLOW : 0) | (empty_ok ? FS_EMPTY_OK : 0);
 	r = fs_resolve_ex(c->root, c->tid, c->tgid, p->dirfd, p->raw, flags, p->path,
 			  sizeof(p->path), p->pin, sizeof(p->pin));
+	p->proc_fd_pid = fs_resolve_proc_fd_pid();
 	if (r) {
 		/* Judged and recorded by the name as written, made absolute. */
 		char dir[PATH_MAX];
@@ -218,6 +219,7 @@ int dec_open(const struct sc_ctx *c, struct op *op)
 		r = fs_resolve_ex(c->root, c->tid, c->tgid, op->p1.dirfd, *rel ? rel : ".",
 				  FS_SLASH_FOLLOWS | (follow ? FS_FOLLOW : 0), op->p1.path,
 				  sizeof(op->p1.path), op->p1.pin, sizeof(op->p1.pin));
+		op->p1.proc_fd_pid = fs_resolve_proc_fd_pid();
 		if (r) {
 			op->err_what = "path resolution";
 			op->err_native = fs_error_native(r);
@@ -260,6 +262,15 @@ int dec_path(const struct sc_ctx *c, struct op *op)
 	if (r || sc->path2 < 0)
 		return r;
 	return decode_path(c, op, &op->p2, sc->dirfd2, sc->path2, false, false, 0);
+}
+
+/* utimensat(fd, NULL, ...) and futimesat(fd, NULL, ...) set an open file's
+ * times (futimens): an fd already decided, like fchmod. */
+int dec_utimens(const struct sc_ctx *c, struct op *op)
+{
+	if (!c->args[op->sc->path])
+		return 0;
+	return dec_path(c, op);
 }
 
 /* open_by_handle_at names no path: nothing to match a rule against, so it is

@@ -33,6 +33,7 @@ struct op_path {
 	char pin[PATH_MAX];
 	bool follow;         /* the call follows a final symlink */
 	int dirfd;           /* the call's dirfd (AT_FDCWD when none) */
+	pid_t proc_fd_pid;   /* reached through /proc/PID/fd/N of this process (0: no) */
 };
 
 static inline const char *op_path_pin(const struct op_path *p)
@@ -63,6 +64,10 @@ struct op {
 	int argc;
 	size_t argv_bytes;
 	bool truncated;
+	/* A "#!" script: the interpreter the kernel will run (canonical, "" for
+	 * none) and its one optional argument. */
+	char interp[PATH_MAX];
+	char interp_arg[256];
 
 	/* OP_NET / OP_UNIX / OP_SOCKET */
 	int family;

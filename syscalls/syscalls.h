@@ -64,9 +64,19 @@ int syscalls_decode(const struct syscall_def *sc, const struct sc_ctx *c, struct
 	 O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC |     \
 	 O_PATH | O_SYNC | O_TMPFILE)
 
+/* The open flags that make an open more than a read (compat.md §1: write,
+ * create; 020000000 is __O_TMPFILE). Same values on every ABI we decode. */
+#define SYSCALLS_OPEN_WRITE_BITS (O_WRONLY | O_RDWR | O_APPEND | O_TRUNC | O_CREAT | 020000000)
+/* open/openat without any of them: an open whose ops are FOP_OPEN|FOP_READ
+ * whatever the path (performance.arg_level_filter). Its flags are a plain
+ * argument, so a seccomp filter can tell it too; openat2 and creat cannot be. */
+bool syscalls_open_read_only(const struct syscall_def *sc, const uint64_t args[6]);
+/* Whether sc's read-only calls can be told by a filter (open, openat). */
+bool syscalls_open_filterable(const struct syscall_def *sc);
+
 #define X_DECODERS(X)                                                                              \
 	X(exec) X(open) X(path) X(by_handle) X(socket) X(sockaddr) X(listen) X(sendto) X(sendmsg)  \
-	X(sendmmsg) X(socketcall) X(signal) X(process) X(danger) X(memguard) X(none)
+	X(sendmmsg) X(socketcall) X(signal) X(process) X(danger) X(memguard) X(none) X(utimens)
 #define X(d) int dec_##d(const struct sc_ctx *c, struct op *op);
 X_DECODERS(X)
 #undef X

@@ -2,6 +2,7 @@
 #include "syscalls.h"
 #include "policy/policy.h"
 
+#include <fcntl.h>
 #include <seccomp.h>
 
 static const struct syscall_def defs[] = {
@@ -21,6 +22,16 @@ const struct syscall_def *syscalls_by_name(const char *name)
 		if (strcmp(defs[i].name, name) == 0)
 			return &defs[i];
 	return NULL;
+}
+
+bool syscalls_open_filterable(const struct syscall_def *sc)
+{
+	return sc->decode == dec_open && sc->flags >= 0 && !(sc->sf & (SF_OPEN_HOW | SF_CREAT));
+}
+
+bool syscalls_open_read_only(const struct syscall_def *sc, const uint64_t args[6])
+{
+	return syscalls_open_filterable(sc) && !(args[sc->flags] & SYSCALLS_OPEN_WRITE_BITS);
 }
 
 const struct syscall_def *syscalls_table(size_t *n)
@@ -78,6 +89,7 @@ void op_reset(struct op *op)
 	memset(op, 0, offsetof(struct op, p1));
 	op->p1.raw[0] = op->p1.path[0] = op->p2.raw[0] = op->p2.path[0] = 0;
 	op->p1.pin[0] = op->p2.pin[0] = 0;
+	op->p1.proc_fd_pid = op->p2.proc_fd_pid = 0;
 	op->npaths = 0;
 	op->ops = 0;
 	op->open_flags = 0;
@@ -86,6 +98,7 @@ void op_reset(struct op *op)
 	op->argc = 0;
 	op->argv_bytes = 0;
 	op->truncated = false;
+	op->interp[0] = op->interp_arg[0] = 0;
 	op->family = 0;
 	op->addr[0] = 0;
 	op->domain[0] = 0;

