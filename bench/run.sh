@@ -9,7 +9,8 @@
 #
 # Usage: bash bench/run.sh [BUILD_DIR]            (default: build)
 # Env:   BENCH_ROUNDS=7  BENCH_WORKLOADS="build forkexec ..."
-#        BENCH_MODES="native agentsh strace strace-bpf" (also: agentsh-nopf)
+#        BENCH_MODES="native agentsh strace strace-bpf" (also: agentsh-nopf, agentsh-alf:
+#        sandbox.ptrace.performance.arg_level_filter, read-only opens unrecorded)
 set -u
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,6 +70,10 @@ mode_prefix() { # MODE -> PREFIX array
 	native) PREFIX=() ;;
 	agentsh) PREFIX=("$AGENTSH" wrap --events /dev/null --) ;;
 	agentsh-nopf) PREFIX=("$AGENTSH" wrap --no-prefilter --events /dev/null --) ;;
+	agentsh-alf)
+		printf 'sandbox:\n  ptrace:\n    performance:\n      arg_level_filter: true\n' \
+			>"$WORK/alf.yaml"
+		PREFIX=("$AGENTSH" wrap --config "$WORK/alf.yaml" --events /dev/null --) ;;
 	strace) PREFIX=(strace -f -qq -o /dev/null -e trace=$SET) ;;
 	strace-bpf) PREFIX=(strace -f -qq -o /dev/null --seccomp-bpf -e trace=$SET) ;;
 	*) die "unknown mode $1" ;;

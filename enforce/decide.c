@@ -16,6 +16,21 @@
 #include <sys/stat.h>
 #include <time.h>
 
+/* The events output's name when it is a regular file, for events_denied. */
+static void events_path_of(struct enforce *e)
+{
+	char link[64];
+	struct stat st;
+	ssize_t n;
+
+	e->events_path[0] = 0;
+	if (e->o.events_fd < 0 || fstat(e->o.events_fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", e->o.events_fd);
+	n = readlink(link, e->events_path, sizeof(e->events_path) - 1);
+	e->events_path[n > 0 && e->events_path[0] == '/' ? n : 0] = 0;
+}
+
 int enforce_new(const struct enforce_opts *o, struct policy *p, struct enforce **out)
 {
 	struct enforce *e = calloc(1, sizeof(*e));
@@ -28,6 +43,7 @@ int enforce_new(const struct enforce_opts *o, struct policy *p, struct enforce *
 	e->started = time(NULL);
 	pthread_mutex_init(&e->write_lock, NULL);
 	e->ids = identity_build(p, &e->o.vars);
+	events_path_of(e);
 	if (enforce_approver_connect(e) < 0) {
 		free(e);
 		return -ECONNREFUSED;
@@ -282,6 +298,27 @@ static bool proc_object_denied(const struct enforce *e, const struct op_path *p,
 	return true;
 }
 
+/*
+ * The events output is the session's record: whatever the policy lets the
+ * tree write, it may not change, truncate, remove or rename that file, nor
+ * move or remove a directory above it. (A pipe, the server's, has no name.)
+ */
+static bool events_denied(const struct enforce *e, const char *path, unsigned ops,
+			  struct verdict *v)
+{
+	const unsigned moves = FOP_RENAME | FOP_DELETE | FOP_RMDIR;
+	size_t n = strlen(path);
+
+	if (!e->events_path[0] || !(ops & ~FOP_READ_OPS))
+		return false;
+	if (strcmp(path, e->events_path) != 0 &&
+	    !((ops & moves) && strncmp(e->events_path, path, n) == 0 && e->events_path[n] == '/'))
+		return false;
+	verdict_set(v, DECISION_DENY, "deny-events-output",
+		    "%s holds this session's events", e->events_path);
+	return true;
+}
+
 static void decide_file(const struct enforce *e, const struct proc_info *pi, const struct op *op,
 			struct verdict *v)
 {
@@ -290,7 +327,9 @@ static void decide_file(const struct enforce *e, const struct proc_info *pi, con
 	const char *other;
 
 	if (proc_object_denied(e, &op->p1, op->ops, v) ||
-	    (op->npaths > 1 && proc_object_denied(e, &op->p2, op->ops, v)))
+	    (op->npaths > 1 && proc_object_denied(e, &op->p2, op->ops, v)) ||
+	    events_denied(e, op->p1.path, op->ops, v) ||
+	    (op->npaths > 1 && events_denied(e, op->p2.path, op->ops | FOP_WRITE, v)))
 		return;
 	policy_decide_file(e->p, op->p1.path, op->ops, v);
 	decide_own_fd(e, pi, op, v);

@@ -22,6 +22,7 @@ struct enforce {
 	struct dnsproxy *dns;
 	struct net_redirects *redirects;
 	pthread_mutex_t write_lock; /* event lines come from the proxy thread too */
+	char events_path[4096]; /* the events output when it is a file ("" otherwise) */
 	bool (*in_tree)(void *ctx, pid_t pid); /* enforce_set_tree */
 	void *tree_ctx;
 };

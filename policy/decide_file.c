@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#define READ_OPS (FOP_OPEN | FOP_READ | FOP_STAT | FOP_LIST | FOP_READLINK | FOP_ACCESS)
+#define READ_OPS FOP_READ_OPS
 
 static bool rule_matches(const struct file_rule *r, const char *path, size_t len, unsigned ops)
 {

@@ -51,6 +51,8 @@ enum file_op {
 	FOP_ACCESS = 1u << 15,
 };
 #define FOP_ALL 0xffffu
+/* The ops that only look: allowed by default (default-allow-reads). */
+#define FOP_READ_OPS (FOP_OPEN | FOP_READ | FOP_STAT | FOP_LIST | FOP_READLINK | FOP_ACCESS)
 
 /* Name of the single most specific op in the set, for events
  * (create > write > open; then the others by name). */

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 static int push_arg(struct op *op, const char *s, size_t n)
 {
@@ -67,27 +68,50 @@ static int read_argv(const struct sc_ctx *c, struct op *op, uint64_t vec)
 	return r;
 }
 
+/* Opens host for reading only if it is a regular file: the tracer opens it
+ * as itself, and opening a device (a watchdog, a tape) can act by itself. */
+static int open_regular(const char *host, struct stat *st)
+{
+	char self[64];
+	int fd = open(host, O_PATH | O_CLOEXEC), rfd = -1;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) == 0 && S_ISREG(st->st_mode)) {
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		rfd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	}
+	close(fd);
+	return rfd;
+}
+
 /*
  * A "#!" script runs its interpreter without another execve: read the line
  * as the kernel does (fs/binfmt_script.c: the first 256 bytes, the name up
  * to a blank, the rest trimmed is one argument) and resolve the name in the
  * tracee's root and cwd. Nested scripts are followed as the kernel follows
- * them (up to its 4 levels); the last name is the program that runs.
+ * them (up to its 4 levels); the last file is the program that runs.
  */
 static void read_shebang(const struct sc_ctx *c, struct op *op)
 {
 	char host[PATH_MAX + 32], buf[257], name[PATH_MAX];
 	const char *prog = op->p1.path;
+	struct stat st;
 
-	for (int depth = 0; depth < 4; depth++) {
+	for (int depth = 0; depth < 5; depth++) {
 		char *s, *e, *arg;
 		ssize_t n;
 		int fd;
 
 		snprintf(host, sizeof(host), "/proc/%d/root%s", c->tgid, prog);
-		fd = open(host, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		fd = open_regular(host, &st);
+		op->prog_known = false;
 		if (fd < 0)
 			return;
+		/* What the kernel runs, unless this is a script. */
+		op->prog_known = true;
+		op->prog_dev = st.st_dev;
+		op->prog_ino = st.st_ino;
 		n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);
 		if (n < 2 || buf[0] != '#' || buf[1] != '!')
@@ -106,6 +130,7 @@ static void read_shebang(const struct sc_ctx *c, struct op *op)
 			arg++;
 		for (e = arg + strlen(arg); e > arg && (e[-1] == ' ' || e[-1] == '\t'); e--)
 			e[-1] = 0;
+		op->prog_known = false; /* the interpreter runs */
 		if (fs_resolve_in(c->root, c->tid, c->tgid, AT_FDCWD, s, true, false, name,
 				  sizeof(name)))
 			return; /* the kernel fails the exec: nothing runs */

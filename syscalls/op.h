@@ -68,6 +68,11 @@ struct op {
 	 * none) and its one optional argument. */
 	char interp[PATH_MAX];
 	char interp_arg[256];
+	/* The file the kernel will run (the script's interpreter), by identity,
+	 * as read when the exec was decoded. */
+	bool prog_known;
+	dev_t prog_dev;
+	ino_t prog_ino;
 
 	/* OP_NET / OP_UNIX / OP_SOCKET */
 	int family;

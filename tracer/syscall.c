@@ -323,27 +323,13 @@ static bool still_at_stop(struct tracer *t, struct tracee *tr)
 }
 
 /* The program an allowed exec will run, by identity (a script: its
- * interpreter), for tracer_exec_verify; nothing expected for an fd's exec
- * (fexecve: the fd is the program) or one that is not allowed. */
+ * interpreter; read at decode), for tracer_exec_verify. Nothing expected
+ * for an fd's exec (fexecve: the fd is the program) or one not allowed. */
 static void exec_expect(struct tracee *tr, const struct op *op, bool allowed)
 {
-	const char *prog = op->interp[0] ? op->interp : op->p1.path;
-	const char *root = scratch_mm_root(tr->mm, tr->tgid);
-	char host[PATH_MAX + 32];
-	struct stat st;
-
-	tr->exec_expect = false;
-	if (!allowed || !op->p1.raw[0] || prog[0] != '/')
-		return;
-	if (root && !*root)
-		snprintf(host, sizeof(host), "%s", prog);
-	else
-		snprintf(host, sizeof(host), "/proc/%d/root%s", tr->tgid, prog);
-	if (stat(host, &st) < 0)
-		return; /* the exec fails, or the exec event decides what runs */
-	tr->exec_expect = true;
-	tr->exec_dev = st.st_dev;
-	tr->exec_ino = st.st_ino;
+	tr->exec_expect = allowed && op->p1.raw[0] && op->prog_known;
+	tr->exec_dev = op->prog_dev;
+	tr->exec_ino = op->prog_ino;
 }
 
 /* argv of the image that just started, from /proc/PID/cmdline. */
