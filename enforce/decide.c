@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <fcntl.h>
+#include <linux/perf_event.h>
 #include <linux/sched.h>
 #include <sys/stat.h>
 #include <stdarg.h>
@@ -137,6 +138,11 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 
 	if (strcmp(n, "process_vm_readv") == 0 || strcmp(n, "pidfd_getfd") == 0)
 		return !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));
+	/* The caller or a process of the tree (perf stat CMD); not every
+	 * process of a cpu (-1) nor a cgroup's (PERF_FLAG_PID_CGROUP). */
+	if (strcmp(n, "perf_event_open") == 0)
+		return op->target_pid >= 0 && !(op->flags & PERF_FLAG_PID_CGROUP) &&
+		       !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));
 
 	if (strcmp(n, "seccomp") == 0)
 		return true; /* plain filters only restrict the tracee further */

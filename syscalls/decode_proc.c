@@ -94,6 +94,10 @@ int dec_danger(const struct sc_ctx *c, struct op *op)
 	op->arg1 = c->args[1];
 	if (strcmp(sc->name, "pidfd_getfd") == 0)
 		op->target_pid = pidfd_target(c->tgid, (int)c->args[0]);
+	if (strcmp(sc->name, "perf_event_open") == 0) {
+		op->target_pid = (pid_t)c->args[1]; /* 0 self, -1 every process (of a cpu) */
+		op->flags = c->args[4];
+	}
 	if (sc->path >= 0 && c->args[sc->path]) {
 		ssize_t n = mem_read_str(c->tid, c->args[sc->path], op->p1.raw, sizeof(op->p1.raw));
 		if (n >= 0 && fs_resolve_in(c->root, c->tid, c->tgid, -100, op->p1.raw, true, false,

@@ -572,9 +572,10 @@ static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, 
 	if (op->kind == OP_DANGER && strcmp(op->name, "process_vm_readv") == 0) {
 		op->target_pid = (pid_t)op->flags;
 		pi.sig_relations = sig_relations(t, tr, op);
-	} else if (op->kind == OP_DANGER && strcmp(op->name, "pidfd_getfd") == 0 &&
-		   op->target_pid > 0) {
-		pi.sig_relations = sig_relations(t, tr, op); /* else: no process, EBADF */
+	} else if (op->kind == OP_DANGER && op->target_pid > 0 &&
+		   (strcmp(op->name, "pidfd_getfd") == 0 ||
+		    strcmp(op->name, "perf_event_open") == 0)) {
+		pi.sig_relations = sig_relations(t, tr, op); /* pidfd_getfd, else: EBADF */
 	}
 	if (op->kind == OP_SIGNAL && op->target_group && !op->err &&
 	    (pi.sig_group_n = group_relations(t, tr, op->target_pid, group_rels)) == 0) {
