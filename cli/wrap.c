@@ -10,6 +10,9 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <stdio.h>
 
@@ -265,16 +268,64 @@ static void tracer_opts_from_config(struct tracer_opts *o, const struct config *
 									: VERIFY_AUTO;
 }
 
+/*
+ * In the child, for read-only opens no longer decided: the tree runs without
+ * CAP_SYS_PTRACE (bounding set too, so an exec does not give it back),
+ * agentsh is not dumpable, and where Landlock exists a domain keeps every
+ * outside process's memory (/proc/PID/mem, pidfd_getfd) out of reach. What
+ * the kernel still lets a process of the same user read (environ, fd links,
+ * on this kernel even of a non-dumpable process) is said at start.
+ */
+static int guard_reads(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	const unsigned bit = CAP_SYS_PTRACE % 32, i = CAP_SYS_PTRACE / 32;
+
+	if (prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0) < 0 && errno != EINVAL)
+		return -errno;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, CAP_SYS_PTRACE, 0, 0);
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	d[i].effective &= ~(1u << bit);
+	d[i].permitted &= ~(1u << bit);
+	d[i].inheritable &= ~(1u << bit);
+	if (syscall(SYS_capset, &h, d) < 0)
+		return -errno;
+	if (landlock_abi() >= 1)
+		return landlock_scope_domain();
+	return 0;
+}
+
 /* performance.arg_level_filter / static_allow_*: what the policy lets leave the
  * traced set; a request it keeps is said, never silently dropped. */
-static void perf_static(const struct policy *p, const struct config *cfg, struct tracer_opts *o)
+static void perf_static(const struct policy *p, const struct config *cfg, bool attach,
+			struct tracer_opts *o)
 {
 	const struct config_ptrace *c = &cfg->sandbox.ptrace;
 	struct plan_static ps;
 
 	plan_static(p, c->performance.arg_level_filter, c->performance.static_allow_file,
 		    c->performance.static_allow_network, &ps);
+	/* Read-only opens no longer stopped include other processes' /proc
+	 * insides: the kernel keeps agentsh's out of reach instead (guard_reads),
+	 * which an attached tree cannot be given. */
+	if (ps.read_open && attach) {
+		ps.read_open = false;
+		snprintf(ps.off[0], sizeof(ps.off[0]),
+			 "arg_level_filter: read-only opens stay decided (an attached tree keeps "
+			 "CAP_SYS_PTRACE: agentsh's /proc entries would be in its reach)");
+	}
 	o->static_read_open = ps.read_open;
+	if (ps.read_open) {
+		log_warn("sandbox.ptrace.performance.arg_level_filter: read-only opens are neither "
+			 "decided nor recorded; /proc/PID/environ and fd links of processes "
+			 "outside the tree (agentsh's too) are as readable as the kernel lets "
+			 "a process of this user read them");
+		o->child_guard = guard_reads;
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			log_warn("cannot make agentsh non-dumpable: %s", strerror(errno));
+	}
 	if (ps.file)
 		o->trace_file = false;
 	for (size_t i = 0; i < ARRAY_SIZE(ps.off); i++)
@@ -316,7 +367,7 @@ static int run(const struct wrap_args *a, const struct config *cfg)
 		policy_free(p);
 		return r;
 	}
-	perf_static(p, cfg, &to);
+	perf_static(p, cfg, a->attach, &to);
 	if (p && to.trace_network) {
 		const struct config_network *n = &cfg->sandbox.network;
 		char **ups = n->dns_upstreams.n ? n->dns_upstreams.v : NULL;

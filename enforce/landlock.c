@@ -226,6 +226,35 @@ int landlock_apply(const struct landlock_spec *spec, struct landlock_status *st)
 	return 0;
 }
 
+/*
+ * A Landlock domain that restricts nothing the policy decides (block devices
+ * may be made anywhere under "/", the only right it handles) but, being a
+ * domain, keeps every process outside it out of the tree's reach: the kernel
+ * refuses ptrace access (/proc/PID/mem, environ, fd, pidfd_getfd) to a
+ * process in no or another domain. For calls the tracer no longer sees.
+ * In the child, before exec: no allocation. 0 or -errno.
+ */
+int landlock_scope_domain(void)
+{
+	struct ll_ruleset_attr attr = { .handled_access_fs = LL_FS_MAKE_BLOCK };
+	struct ll_path_beneath_attr pb = { .allowed_access = LL_FS_MAKE_BLOCK };
+	int ruleset, err = 0;
+
+	ruleset = (int)syscall(LL_SYS_CREATE_RULESET, &attr, offsetof(struct ll_ruleset_attr,
+								     handled_access_net), 0);
+	if (ruleset < 0)
+		return -errno;
+	pb.parent_fd = open("/", O_PATH | O_CLOEXEC);
+	if (pb.parent_fd < 0 ||
+	    syscall(LL_SYS_ADD_RULE, ruleset, LL_RULE_PATH_BENEATH, &pb, 0) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || syscall(LL_SYS_RESTRICT_SELF, ruleset, 0) < 0)
+		err = -errno;
+	if (pb.parent_fd >= 0)
+		close(pb.parent_fd);
+	close(ruleset);
+	return err;
+}
+
 /* Characters that make a gobwas glob more than a literal path. */
 static bool has_glob_meta(const char *s, size_t n)
 {

@@ -51,6 +51,9 @@ struct landlock_status {
 
 /* The running kernel's Landlock ABI (1..), or -EOPNOTSUPP (disabled) / -ENOSYS. */
 int landlock_abi(void);
+/* In the child: a domain that keeps other processes out of ptrace reach and
+ * restricts nothing else (landlock.c). 0 or -errno. */
+int landlock_scope_domain(void);
 
 /* Kernel access bits a perm set maps to at this ABI; is_dir false keeps only file rights. */
 uint64_t landlock_fs_access(unsigned int perms, int abi, bool is_dir);

@@ -164,6 +164,10 @@ static void child_main(struct tracer *t, char *const argv[], char *const envp[],
 			_exit(126);
 		_exit(126);
 	}
+	if (t->o.child_guard && (err = t->o.child_guard()) < 0) {
+		errno = -err;
+		goto fail;
+	}
 	if (t->pf) {
 		if ((t->o.no_new_privs || !have_cap_sys_admin()) &&
 		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -26,6 +26,9 @@ struct tracer_opts {
 	 * sets it only when the policy allows every such open
 	 * (performance.arg_level_filter). */
 	bool static_read_open;
+	/* In the child before the prefilter (and after child_setup): a kernel
+	 * guard for what leaves the traced set (landlock_scope_domain). */
+	int (*child_guard)(void);
 	/* trace.verify_open: exit-time check of opened fds. AUTO = only where
 	 * openat2 pinning is unavailable. */
 	enum { VERIFY_AUTO = 0, VERIFY_ALWAYS, VERIFY_NEVER } verify_open;
