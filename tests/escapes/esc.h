@@ -227,6 +227,40 @@ static inline bool esc_recv_contains(int fd, const char *what, int ms)
 	return strstr(buf, what) != NULL;
 }
 
+/*
+ * Another process's open file as our own fd (pidfd_open + pidfd_getfd): the
+ * first fd of pid whose /proc link `match` accepts; -1 if none or refused
+ * (said on stdout).
+ */
+static inline int esc_steal_fd(pid_t pid, bool (*match)(const char *link, const void *arg),
+			       const void *arg)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	char l[4096];
+
+	if (pfd < 0) {
+		printf("pidfd_open(%d): %s\n", (int)pid, strerror(errno));
+		return -1;
+	}
+	for (int fd = 0; fd < 1024; fd++) {
+		ssize_t n = readlink(esc_fmt("/proc/%d/fd/%d", (int)pid, fd), l, sizeof(l) - 1);
+
+		if (n <= 0)
+			continue;
+		l[n] = 0;
+		if (!match(l, arg))
+			continue;
+		int g = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+		printf("fd %d of %d (%s) -> %d%s%s\n", fd, (int)pid, l, g, g < 0 ? ": " : "",
+		       g < 0 ? strerror(errno) : "");
+		close(pfd);
+		return g;
+	}
+	close(pfd);
+	printf("no fd of %d matches\n", (int)pid);
+	return -1;
+}
+
 /* Run the denied binary through argv via execve in a child; true if it ran. */
 static inline bool esc_spawn_marker(const char *path, char *const argv[], const char *marker)
 {

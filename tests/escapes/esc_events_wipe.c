@@ -40,33 +40,18 @@ static pid_t stand_in(void)
 	return pid;
 }
 
+static bool is_jsonl(const char *link, const void *arg)
+{
+	size_t n = strlen(link);
+
+	(void)arg;
+	return n > 6 && strcmp(link + n - 6, ".jsonl") == 0;
+}
+
 /* pid's fd whose /proc link ends in .jsonl, as our fd; -1 if none. */
 static int steal_events(pid_t pid)
 {
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	char l[4096];
-
-	if (pfd < 0) {
-		printf("pidfd_open(%d): %s\n", (int)pid, strerror(errno));
-		return -1;
-	}
-	for (int fd = 0; fd < 1024; fd++) {
-		ssize_t n = readlink(esc_fmt("/proc/%d/fd/%d", (int)pid, fd), l, sizeof(l) - 1);
-
-		if (n <= 6)
-			continue;
-		l[n] = 0;
-		if (strcmp(l + n - 6, ".jsonl") != 0)
-			continue;
-		int g = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
-		printf("fd %d of %d (%s) -> %d%s%s\n", fd, (int)pid, l, g, g < 0 ? ": " : "",
-		       g < 0 ? strerror(errno) : "");
-		close(pfd);
-		return g;
-	}
-	close(pfd);
-	printf("no fd of %d is a .jsonl file\n", (int)pid);
-	return -1;
+	return esc_steal_fd(pid, is_jsonl, NULL);
 }
 
 int main(void)

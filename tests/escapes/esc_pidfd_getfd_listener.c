@@ -38,33 +38,15 @@ static void *answerer(void *arg)
 	}
 }
 
+static bool contains(const char *link, const void *what)
+{
+	return strstr(link, what) != NULL;
+}
+
 /* The fd of pid whose /proc link contains what, as our own fd; -1 if none. */
 static int steal_fd(pid_t pid, const char *what)
 {
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	char l[512];
-
-	if (pfd < 0) {
-		printf("pidfd_open(%d): %s\n", (int)pid, strerror(errno));
-		return -1;
-	}
-	for (int fd = 0; fd < 1024; fd++) {
-		ssize_t n = readlink(esc_fmt("/proc/%d/fd/%d", (int)pid, fd), l, sizeof(l) - 1);
-
-		if (n <= 0)
-			continue;
-		l[n] = 0;
-		if (!strstr(l, what))
-			continue;
-		int g = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
-		printf("fd %d of %d (%s) -> %d%s%s\n", fd, (int)pid, l, g, g < 0 ? ": " : "",
-		       g < 0 ? strerror(errno) : "");
-		close(pfd);
-		return g;
-	}
-	close(pfd);
-	printf("no fd of %d links to \"%s\"\n", (int)pid, what);
-	return -1;
+	return esc_steal_fd(pid, contains, what);
 }
 
 int main(void)

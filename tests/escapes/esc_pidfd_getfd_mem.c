@@ -38,35 +38,18 @@ static void *flipper(void *arg)
 	return NULL;
 }
 
+static bool is_link(const char *link, const void *want)
+{
+	return strcmp(link, want) == 0;
+}
+
 /* The tracer keeps /proc/OURPID/mem open for its own writes: take a copy. */
 static int steal_mem_fd(pid_t tracer)
 {
-	int pfd = (int)syscall(SYS_pidfd_open, tracer, 0);
-	char want[64], l[256];
+	char want[64];
 
-	if (pfd < 0) {
-		printf("pidfd_open(%d): %s\n", (int)tracer, strerror(errno));
-		return -1;
-	}
 	snprintf(want, sizeof(want), "/proc/%d/mem", (int)getpid());
-	for (int fd = 0; fd < 1024; fd++) {
-		ssize_t n = readlink(esc_fmt("/proc/%d/fd/%d", (int)tracer, fd), l, sizeof(l) - 1);
-
-		if (n <= 0)
-			continue;
-		l[n] = 0;
-		if (strcmp(l, want) != 0)
-			continue;
-		int g = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
-		printf("tracer fd %d (%s) -> %d%s%s\n", fd, l, g, g < 0 ? ": " : "",
-		       g < 0 ? strerror(errno) : "");
-		if (g >= 0) {
-			close(pfd);
-			return g;
-		}
-	}
-	close(pfd);
-	return -1;
+	return esc_steal_fd(tracer, is_link, want);
 }
 
 /* Where the tracer pinned our decoy (scanning its slots), 0 if nowhere. */
