@@ -136,10 +136,11 @@ static int open_events(const char *spec)
 
 	if (!spec)
 		return -1;
+	/* Never inherited by the command: it would write lines of its own. */
 	if (strcmp(spec, "-") == 0)
-		return dup(STDOUT_FILENO);
+		return fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 	if (strncmp(spec, "fd:", 3) == 0 && parse_long(spec + 3, &fd))
-		return (int)fd;
+		return fd < 0 || fd > INT_MAX || fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0 ? -1 : (int)fd;
 	return open(spec, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 }
 

@@ -140,6 +140,9 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 		return !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));
 	/* The caller or a process of the tree (perf stat CMD); not every
 	 * process of a cpu (-1) nor a cgroup's (PERF_FLAG_PID_CGROUP). */
+	if (strcmp(n, "prlimit64") == 0)
+		return op->target_pid == 0 || !op->arg1 ||
+		       !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));
 	if (strcmp(n, "perf_event_open") == 0)
 		return op->target_pid >= 0 && !(op->flags & PERF_FLAG_PID_CGROUP) &&
 		       !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));
@@ -295,9 +298,8 @@ static bool proc_object_denied(const struct enforce *e, const struct op_path *p,
 			    "writing %s is not allowed in a session", p->path);
 		return true;
 	}
-	if (!(pid && proc_inner(name)) && !(pid = p->proc_fd_pid))
-		return false;
-	if (in_tree(e, pid))
+	if (!(pid && proc_inner(name) && !in_tree(e, pid)) &&
+	    !((pid = p->proc_fd_pid) && !in_tree(e, pid)))
 		return false;
 	verdict_set(v, DECISION_DENY, "deny-foreign-process",
 		    "%s reaches into process %d, outside the session", p->raw, (int)pid);

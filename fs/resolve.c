@@ -244,11 +244,11 @@ pid_t fs_resolve_proc_fd_pid(void)
 	return proc_fd_pid;
 }
 
-/* w->cur is /proc/N/fd/M or /proc/N/map_files/R (or under task/T/): a file
+/* link is /proc/N/fd/M or /proc/N/map_files/R (or under task/T/): a file
  * reached through process N's open files or mappings, not by a name. */
-static void note_proc_fd(const struct walk *w)
+static void note_proc_fd(const char *link)
 {
-	const char *s = w->cur + 6, *end;
+	const char *s = link + 6, *end;
 	long pid = strtol(s, (char **)&end, 10);
 
 	if (end == s || *end != '/' || pid <= 0)
@@ -271,8 +271,6 @@ static int walk_follow(struct walk *w, const char *host, const char *tail)
 
 	if (++w->links > MAX_LINKS)
 		return -ELOOP;
-	if (strncmp(w->cur, "/proc/", 6) == 0)
-		note_proc_fd(w);
 	r = read_link(host, target, sizeof(target));
 	if (r < 0)
 		return (int)r;
@@ -355,6 +353,8 @@ static int walk_step(struct walk *w, bool follow_last)
 	char *slash = strrchr(w->cur, '/');
 	char linkname[PATH_MAX];
 	snprintf(linkname, sizeof(linkname), "%s", w->cur);
+	if (strncmp(linkname, "/proc/", 6) == 0)
+		note_proc_fd(linkname);
 	if (slash == w->cur)
 		w->cur[1] = 0;
 	else

@@ -94,6 +94,10 @@ int dec_danger(const struct sc_ctx *c, struct op *op)
 	op->arg1 = c->args[1];
 	if (strcmp(sc->name, "pidfd_getfd") == 0)
 		op->target_pid = pidfd_target(c->tgid, (int)c->args[0]);
+	if (strcmp(sc->name, "prlimit64") == 0) {
+		op->target_pid = (pid_t)c->args[0]; /* 0: the caller */
+		op->arg1 = c->args[2];               /* the new limit, 0: only read */
+	}
 	if (strcmp(sc->name, "perf_event_open") == 0) {
 		op->target_pid = (pid_t)c->args[1]; /* 0 self, -1 every process (of a cpu) */
 		op->flags = c->args[4];

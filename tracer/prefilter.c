@@ -90,6 +90,13 @@ static int add_sendto(scmp_filter_ctx ctx, int nr)
 	return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A4(SCMP_CMP_NE, 0, 0));
 }
 
+/* prlimit64 is only worth a stop when it changes another pid's limits. */
+static int add_prlimit(scmp_filter_ctx ctx, int nr)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 2, SCMP_A0(SCMP_CMP_NE, 0, 0),
+				SCMP_A2(SCMP_CMP_NE, 0, 0));
+}
+
 /* prctl is only worth a stop for the options that touch tracing. */
 static int add_prctl(scmp_filter_ctx ctx, int nr)
 {
@@ -196,6 +203,8 @@ int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 					       o->static_read_open);
 		else if (defs[i].decode == dec_sendto)
 			r = add_sendto(pf->ctx, nr);
+		else if (strcmp(defs[i].name, "prlimit64") == 0)
+			r = add_prlimit(pf->ctx, nr);
 		else
 			r = seccomp_rule_add(pf->ctx, SCMP_ACT_TRACE(0), nr, 0);
 		if (r == -EDOM || r == -EFAULT)

@@ -323,11 +323,15 @@ static bool still_at_stop(struct tracer *t, struct tracee *tr)
 }
 
 /* The program an allowed exec will run, by identity (a script: its
- * interpreter; read at decode), for tracer_exec_verify. Nothing expected
- * for an fd's exec (fexecve: the fd is the program) or one not allowed. */
+ * interpreter; read at decode), for tracer_exec_verify; when it could not
+ * be read (no regular file, a name that did not resolve, an interpreter
+ * past the depth read) whatever runs is decided at the event. Nothing
+ * expected for an fd's exec (fexecve: the fd is the program) or one not
+ * allowed. */
 static void exec_expect(struct tracee *tr, const struct op *op, bool allowed)
 {
-	tr->exec_expect = allowed && op->p1.raw[0] && op->prog_known;
+	tr->exec_expect = allowed && op->p1.raw[0];
+	tr->exec_known = op->prog_known;
 	tr->exec_dev = op->prog_dev;
 	tr->exec_ino = op->prog_ino;
 }
@@ -369,11 +373,13 @@ bool tracer_exec_verify(struct tracer *t, struct tracee *tr, const struct tracee
 	if (!caller || !caller->exec_expect)
 		return false;
 	snprintf(p, sizeof(p), "/proc/%d/exe", tr->tid);
-	if (stat(p, &st) == 0 && st.st_dev == caller->exec_dev && st.st_ino == caller->exec_ino)
+	if (caller->exec_known && stat(p, &st) == 0 && st.st_dev == caller->exec_dev &&
+	    st.st_ino == caller->exec_ino)
 		return false;
-	/* Another program than the one allowed: a name swapped after the
-	 * decision, or a kernel handler (binfmt_misc) in between. Decided as
-	 * the exec it is; a deny kills it before its first instruction. */
+	/* Another program than the one allowed (a name swapped after the
+	 * decision, a kernel handler such as binfmt_misc in between) or one
+	 * not known then: decided as the exec it is; a deny kills it before its
+	 * first instruction. */
 	op_reset(op);
 	op->kind = OP_EXEC;
 	op->sc = syscalls_by_name("execve");
@@ -574,7 +580,8 @@ static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, 
 		pi.sig_relations = sig_relations(t, tr, op);
 	} else if (op->kind == OP_DANGER && op->target_pid > 0 &&
 		   (strcmp(op->name, "pidfd_getfd") == 0 ||
-		    strcmp(op->name, "perf_event_open") == 0)) {
+		    strcmp(op->name, "perf_event_open") == 0 ||
+		    strcmp(op->name, "prlimit64") == 0)) {
 		pi.sig_relations = sig_relations(t, tr, op); /* pidfd_getfd, else: EBADF */
 	}
 	if (op->kind == OP_SIGNAL && op->target_group && !op->err &&

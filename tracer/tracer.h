@@ -101,6 +101,7 @@ struct tracee {
 	/* An allowed exec's program (its interpreter for a "#!" script), by
 	 * identity: the exec event checks that this is what the kernel ran. */
 	bool exec_expect;
+	bool exec_known; /* false: not known at the decision, decided at the event */
 	dev_t exec_dev;
 	ino_t exec_ino;
 	struct tracee *hnext; /* hash chain */
