@@ -10,7 +10,8 @@ set -u
 py=/usr/bin/python3.11
 [ -x "$py" ] || skip "no $py"
 d=$(mktemp -d /tmp/agentsh-foreign-XXXXXX)
-sleep 300 &
+echo held >"$d/held"
+sleep 300 3<"$d/held" &
 victim=$!
 trap 'kill $victim 2>/dev/null; rm -rf "$d"' EXIT
 cat >"$d/f.py" <<'EOP'
@@ -41,6 +42,7 @@ victim = int(sys.argv[2])
 attempt("outside-environ", lambda: open("/proc/%d/environ" % victim, "rb").read())
 attempt("outside-fd-dir", lambda: os.listdir("/proc/%d/fd" % victim))
 attempt("outside-fd", lambda: os.close(os.open("/proc/%d/fd/1" % victim, os.O_RDONLY)))
+attempt("outside-fd-file", lambda: open("/proc/%d/fd/3" % victim).read())
 attempt("outside-getfd", lambda: getfd(victim, 0))
 attempt("self-mem-write", lambda: os.close(os.open("/proc/self/mem", os.O_RDWR)))
 attempt("self-mem-read", lambda: os.close(os.open("/proc/self/mem", os.O_RDONLY)))
@@ -53,7 +55,7 @@ for pid, cpu in (("0", "-1"), (str(os.getpid()), "-1"), (str(victim), "-1"), ("-
     print("perf", {"0": "self", str(os.getpid()): "self", str(victim): "outside"}.get(pid, pid), r)
 EOP
 native=$("$py" "$d/f.py" "$PROGS/prog_tr_perf" $victim 2>&1)
-for w in outside-environ outside-fd-dir outside-fd outside-getfd self-mem-write "perf outside" "perf -1"; do
+for w in outside-environ outside-fd-dir outside-fd outside-fd-file outside-getfd self-mem-write "perf outside" "perf -1"; do
 	echo "$native" | grep -q "^$w ok" || skip "natively, $w fails here: $(echo "$native" | grep "^$w")"
 done
 want="own-environ ok
@@ -63,6 +65,7 @@ child-getfd ok
 outside-environ Permission denied
 outside-fd-dir Permission denied
 outside-fd Permission denied
+outside-fd-file Permission denied
 outside-getfd Operation not permitted
 self-mem-write Permission denied
 self-mem-read ok
