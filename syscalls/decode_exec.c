@@ -68,17 +68,29 @@ static int read_argv(const struct sc_ctx *c, struct op *op, uint64_t vec)
 	return r;
 }
 
-/* Opens host for reading only if it is a regular file: the tracer opens it
- * as itself, and opening a device (a watchdog, a tape) can act by itself. */
-static int open_regular(const char *host, struct stat *st)
+/*
+ * Opens host for reading only if it is a regular file: the tracer opens it
+ * as itself, and opening a device (a watchdog, a tape) can act by itself.
+ * *same: the file opened is the one named `want` as we see it (its path as
+ * the fd gives it back), so its identity belongs to the name judged; a name
+ * swapped between the walk and this open is not.
+ */
+static int open_regular(const char *host, const char *want, struct stat *st, bool *same)
 {
-	char self[64];
+	char self[64], real[PATH_MAX];
 	int fd = open(host, O_PATH | O_CLOEXEC), rfd = -1;
+	ssize_t n;
 
+	*same = false;
 	if (fd < 0)
 		return -1;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 	if (fstat(fd, st) == 0 && S_ISREG(st->st_mode)) {
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		n = want ? readlink(self, real, sizeof(real) - 1) : -1;
+		if (n > 0) {
+			real[n] = 0;
+			*same = strcmp(real, want) == 0;
+		}
 		rfd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	}
 	close(fd);
@@ -94,9 +106,10 @@ static int open_regular(const char *host, struct stat *st)
  */
 static void read_shebang(const struct sc_ctx *c, struct op *op)
 {
-	char host[PATH_MAX + 32], buf[257], name[PATH_MAX];
+	char host[PATH_MAX + 32], want[PATH_MAX + 4096], buf[257], name[PATH_MAX];
 	const char *prog = op->p1.path;
 	struct stat st;
+	bool same, chain = true; /* every file read so far is the one named */
 
 	for (int depth = 0; depth < 5; depth++) {
 		char *s, *e, *arg;
@@ -104,12 +117,17 @@ static void read_shebang(const struct sc_ctx *c, struct op *op)
 		int fd;
 
 		snprintf(host, sizeof(host), "/proc/%d/root%s", c->tgid, prog);
-		fd = open_regular(host, &st);
+		/* The name as our own root sees it (NULL: another mount namespace). */
+		if (c->root)
+			snprintf(want, sizeof(want), "%s%s", c->root, prog);
+		fd = open_regular(host, c->root ? want : NULL, &st, &same);
 		op->prog_known = false;
 		if (fd < 0)
 			return;
-		/* What the kernel runs, unless this is a script. */
-		op->prog_known = true;
+		/* What the kernel runs, unless this is a script; known only when
+		 * it is the file of the name judged (else decided at the event). */
+		chain = chain && same;
+		op->prog_known = chain;
 		op->prog_dev = st.st_dev;
 		op->prog_ino = st.st_ino;
 		n = read(fd, buf, sizeof(buf) - 1);
