@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <limits.h>
@@ -140,6 +141,9 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 		return !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));
 	/* The caller or a process of the tree (perf stat CMD); not every
 	 * process of a cpu (-1) nor a cgroup's (PERF_FLAG_PID_CGROUP). */
+	/* Without the prefilter every ioctl gets here; only typing is denied. */
+	if (strcmp(n, "ioctl") == 0)
+		return (uint32_t)op->arg1 != TIOCSTI && (uint32_t)op->arg1 != TIOCLINUX;
 	if (strcmp(n, "prlimit64") == 0)
 		return op->target_pid == 0 || !op->arg1 ||
 		       !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));

@@ -14,6 +14,7 @@
 #include <linux/sched.h>
 
 #include <seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -97,6 +98,19 @@ static int add_prlimit(scmp_filter_ctx ctx, int nr)
 				SCMP_A2(SCMP_CMP_NE, 0, 0));
 }
 
+/* ioctl stops only for the commands that type into a terminal; the kernel
+ * reads cmd as 32 bits, so only those are compared. */
+static int add_ioctl(scmp_filter_ctx ctx, int nr)
+{
+	static const uint64_t cmds[] = { TIOCSTI, TIOCLINUX };
+	int r = 0;
+
+	for (size_t i = 0; !r && i < ARRAY_SIZE(cmds); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, cmds[i]));
+	return r;
+}
+
 /* prctl is only worth a stop for the options that touch tracing. */
 static int add_prctl(scmp_filter_ctx ctx, int nr)
 {
@@ -167,6 +181,20 @@ static int add_process(scmp_filter_ctx ctx, const char *name, int nr)
 	return r;
 }
 
+/* What the argument filters above let through to the tracer, for a stop
+ * made without them (no prefilter): the same calls are decided, no more. */
+bool prefilter_traces_args(const struct syscall_def *sc, const uint64_t args[6])
+{
+	if (strcmp(sc->name, "ioctl") == 0)
+		return (uint32_t)args[1] == TIOCSTI || (uint32_t)args[1] == TIOCLINUX;
+	if (strcmp(sc->name, "prctl") == 0)
+		return args[0] == PR_SET_SECCOMP || args[0] == PR_SET_PTRACER ||
+		       args[0] == PR_SET_DUMPABLE;
+	if (strcmp(sc->name, "prlimit64") == 0)
+		return args[0] && args[2];
+	return true;
+}
+
 int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 {
 	struct prefilter *pf = calloc(1, sizeof(*pf));
@@ -193,7 +221,8 @@ int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 		if (nr == __NR_SCMP_ERROR || !tracer_traces_class(o, defs[i].class))
 			continue;
 		if (defs[i].sf & SF_ARG_FILTER)
-			r = add_prctl(pf->ctx, nr);
+			r = strcmp(defs[i].name, "ioctl") == 0 ? add_ioctl(pf->ctx, nr)
+							       : add_prctl(pf->ctx, nr);
 		else if (defs[i].decode == dec_process)
 			r = add_process(pf->ctx, defs[i].name, nr);
 		else if (defs[i].sf & SF_MEM_GUARD)

@@ -679,8 +679,9 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 	if (sc && (sc->sf & SF_CREDS))
 		tr->creds = TRACEE_CREDS_UNKNOWN; /* read again at its next notified open */
 	if (!sc || !tracer_traces_class(&t->o, sc->class) ||
+	    (!at_seccomp && !prefilter_traces_args(sc, c.args)) ||
 	    (t->o.static_read_open && syscalls_open_read_only(sc, c.args))) {
-		tracer_resume(t, tr, 0); /* the latter: as the prefilter would */
+		tracer_resume(t, tr, 0); /* the latter two: as the prefilter would */
 		return;
 	}
 	op_reset(&t->op);

@@ -156,6 +156,9 @@ struct syscall_def;
  * the calls that may write or create (open, openat). */
 int prefilter_add_open(void *scmp_ctx, uint32_t action, const struct syscall_def *sc, int nr,
 		       bool static_read);
+/* Whether the prefilter's argument filters pass this call (prctl, ioctl,
+ * prlimit64); true for calls it traces whole. */
+bool prefilter_traces_args(const struct syscall_def *sc, const uint64_t args[6]);
 /* Whether opts trace syscalls of this trace class (enum trace_class). */
 bool tracer_traces_class(const struct tracer_opts *o, int trace_class);
 
