@@ -31,6 +31,17 @@ static void events_path_of(struct enforce *e)
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", e->o.events_fd);
 	n = readlink(link, e->events_path, sizeof(e->events_path) - 1);
 	e->events_path[n > 0 && e->events_path[0] == '/' ? n : 0] = 0;
+	e->events_dev = st.st_dev;
+	e->events_ino = st.st_ino;
+}
+
+/* path is another name (a hard link made before the session) of the events file. */
+static bool events_other_name(const struct enforce *e, const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == e->events_dev &&
+	       st.st_ino == e->events_ino;
 }
 
 int enforce_new(const struct enforce_opts *o, struct policy *p, struct enforce **out)
@@ -312,8 +323,9 @@ static bool proc_object_denied(const struct enforce *e, const struct op_path *p,
 
 /*
  * The events output is the session's record: whatever the policy lets the
- * tree write, it may not change, truncate, remove or rename that file, nor
- * move or remove a directory above it. (A pipe, the server's, has no name.)
+ * tree write, it may not change, truncate, remove or rename that file under
+ * any name, nor move or remove a directory above it. (A pipe, the server's,
+ * has no name.)
  */
 static bool events_denied(const struct enforce *e, const char *path, unsigned ops,
 			  struct verdict *v)
@@ -324,7 +336,8 @@ static bool events_denied(const struct enforce *e, const char *path, unsigned op
 	if (!e->events_path[0] || !(ops & ~FOP_READ_OPS))
 		return false;
 	if (strcmp(path, e->events_path) != 0 &&
-	    !((ops & moves) && strncmp(e->events_path, path, n) == 0 && e->events_path[n] == '/'))
+	    !((ops & moves) && strncmp(e->events_path, path, n) == 0 && e->events_path[n] == '/') &&
+	    !events_other_name(e, path))
 		return false;
 	verdict_set(v, DECISION_DENY, "deny-events-output",
 		    "%s holds this session's events", e->events_path);

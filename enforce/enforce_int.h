@@ -23,6 +23,8 @@ struct enforce {
 	struct net_redirects *redirects;
 	pthread_mutex_t write_lock; /* event lines come from the proxy thread too */
 	char events_path[4096]; /* the events output when it is a file ("" otherwise) */
+	dev_t events_dev;       /* ... and its identity (another name of it) */
+	ino_t events_ino;
 	bool (*in_tree)(void *ctx, pid_t pid); /* enforce_set_tree */
 	void *tree_ctx;
 };
