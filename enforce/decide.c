@@ -152,9 +152,15 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 		return !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));
 	/* The caller or a process of the tree (perf stat CMD); not every
 	 * process of a cpu (-1) nor a cgroup's (PERF_FLAG_PID_CGROUP). */
-	/* Without the prefilter every ioctl gets here; only typing is denied. */
-	if (strcmp(n, "ioctl") == 0)
-		return (uint32_t)op->arg1 != TIOCSTI && (uint32_t)op->arg1 != TIOCLINUX;
+	/* Typing into a terminal, and SIGIO owners outside the tree (the
+	 * prefilter stops only these commands). */
+	if (strcmp(n, "ioctl") == 0 || strcmp(n, "fcntl") == 0 || strcmp(n, "fcntl64") == 0) {
+		uint32_t cmd = (uint32_t)op->arg1;
+
+		if (*n == 'i' && (cmd == TIOCSTI || cmd == TIOCLINUX))
+			return false;
+		return !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));
+	}
 	if (strcmp(n, "prlimit64") == 0)
 		return op->target_pid == 0 || !op->arg1 ||
 		       !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));

@@ -81,6 +81,10 @@ void enforce_decide(struct enforce *e, const struct proc_info *pi, const struct 
 		    struct decision_out *d);
 
 /* Records an op that was decided elsewhere (approval outcome, max_tracees). */
+/* The decision alone: no event, no hold (FUSE's threads; an exec checked
+ * again at its event). Thread-safe for file ops. */
+void enforce_decide_quiet(struct enforce *e, const struct proc_info *pi, const struct op *op,
+			  struct verdict *v);
 void enforce_record(struct enforce *e, const struct proc_info *pi, const struct op *op,
 		    const struct verdict *v, const char *extra_type);
 

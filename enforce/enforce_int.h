@@ -32,9 +32,7 @@ struct enforce {
 int enforce_approver_connect(struct enforce *e);
 
 void enforce_write_line(struct enforce *e, char *line);
-/* decide() alone: no event, no hold (enforce/fuse_decide.c). Thread-safe for file ops. */
-void enforce_decide_quiet(struct enforce *e, const struct proc_info *pi, const struct op *op,
-			  struct verdict *v);
+
 bool enforce_net_dns(struct enforce *e, const struct op *op, struct decision_out *d);
 void enforce_net_connect_redirect(struct enforce *e, const struct op *op, const char *domain,
 				  struct decision_out *d);

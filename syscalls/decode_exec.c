@@ -69,8 +69,9 @@ static int read_argv(const struct sc_ctx *c, struct op *op, uint64_t vec)
 }
 
 /*
- * Opens host for reading only if it is a regular file: the tracer opens it
- * as itself, and opening a device (a watchdog, a tape) can act by itself.
+ * Opens host for reading only if it is a regular file the kernel could run:
+ * the tracer opens it as itself, and opening a device (a watchdog, a tape)
+ * or reading a /proc file can act by itself.
  * *same: the file opened is the one named `want` as we see it (its path as
  * the fd gives it back), so its identity belongs to the name judged; a name
  * swapped between the walk and this open is not.
@@ -85,13 +86,15 @@ static int open_regular(const char *host, const char *want, struct stat *st, boo
 	if (fd < 0)
 		return -1;
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-	if (fstat(fd, st) == 0 && S_ISREG(st->st_mode)) {
+	/* The kernel runs only a regular file with an exec bit; /proc and /sys
+	 * files (kmsg: a read that drains the kernel log and blocks) have none. */
+	if (fstat(fd, st) == 0 && S_ISREG(st->st_mode) && (st->st_mode & 0111)) {
 		n = want ? readlink(self, real, sizeof(real) - 1) : -1;
 		if (n > 0) {
 			real[n] = 0;
 			*same = strcmp(real, want) == 0;
 		}
-		rfd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		rfd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	}
 	close(fd);
 	return rfd;

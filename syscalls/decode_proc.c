@@ -4,7 +4,10 @@
 #include "mem.h"
 #include "fs/resolve.h"
 
+#include <fcntl.h>
+#include <linux/sockios.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 
 /* pidfd -> pid: a pidfd's fdinfo says "Pid:\t123" (-1 once it has exited);
  * the kernel also takes an fd of a /proc/PID directory. 0 when fd names
@@ -85,6 +88,37 @@ int dec_none(const struct sc_ctx *c, struct op *op)
 	return 0;
 }
 
+/* The process (> 0) or process group (< 0) an fd's SIGIO would go to, set
+ * by fcntl F_SETOWN(_EX) or ioctl FIOSETOWN / SIOCSPGRP: target_pid, with
+ * target_group for a group; 0 clears the owner. */
+static void dec_owner(const struct sc_ctx *c, struct op *op)
+{
+	uint32_t cmd = (uint32_t)c->args[1];
+	struct f_owner_ex ex;
+	int pid;
+
+	if (strcmp(op->sc->name, "ioctl") != 0) {
+		if (cmd == F_SETOWN) {
+			op->target_pid = (pid_t)(int)c->args[2];
+		} else if (cmd == F_SETOWN_EX && mem_read(c->tid, c->args[2], &ex, sizeof(ex)) == 0) {
+			op->target_pid = ex.type == F_OWNER_PGRP ? -ex.pid : ex.pid;
+		} else if (cmd == F_SETOWN_EX) {
+			op->err_what = "f_owner_ex";
+			op->err = -EFAULT;
+			op->err_native = true;
+		}
+	} else if (cmd == FIOSETOWN || cmd == SIOCSPGRP) {
+		if (mem_read(c->tid, c->args[2], &pid, sizeof(pid)) == 0) {
+			op->target_pid = pid;
+		} else {
+			op->err_what = "owner";
+			op->err = -EFAULT;
+			op->err_native = true;
+		}
+	}
+	op->target_group = op->target_pid < 0;
+}
+
 int dec_danger(const struct sc_ctx *c, struct op *op)
 {
 	const struct syscall_def *sc = op->sc;
@@ -94,6 +128,9 @@ int dec_danger(const struct sc_ctx *c, struct op *op)
 	op->arg1 = c->args[1];
 	if (strcmp(sc->name, "pidfd_getfd") == 0)
 		op->target_pid = pidfd_target(c->tgid, (int)c->args[0]);
+	if (strcmp(sc->name, "fcntl") == 0 || strcmp(sc->name, "fcntl64") == 0 ||
+	    strcmp(sc->name, "ioctl") == 0)
+		dec_owner(c, op);
 	if (strcmp(sc->name, "prlimit64") == 0) {
 		op->target_pid = (pid_t)c->args[0]; /* 0: the caller */
 		op->arg1 = c->args[2];               /* the new limit, 0: only read */

@@ -14,6 +14,7 @@
 #include <linux/sched.h>
 
 #include <seccomp.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <linux/filter.h>
@@ -98,17 +99,29 @@ static int add_prlimit(scmp_filter_ctx ctx, int nr)
 				SCMP_A2(SCMP_CMP_NE, 0, 0));
 }
 
-/* ioctl stops only for the commands that type into a terminal; the kernel
- * reads cmd as 32 bits, so only those are compared. */
-static int add_ioctl(scmp_filter_ctx ctx, int nr)
+/* ioctl stops only for the commands that type into a terminal or set an
+ * fd's SIGIO owner; fcntl only for
+ * F_SETOWN(_EX). The kernel reads cmd as 32 bits: only those are compared. */
+static const uint64_t ioctl_cmds[] = { TIOCSTI, TIOCLINUX, FIOSETOWN, SIOCSPGRP };
+static const uint64_t fcntl_cmds[] = { F_SETOWN, F_SETOWN_EX };
+
+static int add_cmds(scmp_filter_ctx ctx, int nr, const uint64_t *cmds, size_t n)
 {
-	static const uint64_t cmds[] = { TIOCSTI, TIOCLINUX };
 	int r = 0;
 
-	for (size_t i = 0; !r && i < ARRAY_SIZE(cmds); i++)
+	for (size_t i = 0; !r && i < n; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, cmds[i]));
 	return r;
+}
+
+
+static bool has_cmd(const uint64_t *cmds, size_t n, uint32_t cmd)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cmds[i] == cmd)
+			return true;
+	return false;
 }
 
 /* prctl is only worth a stop for the options that touch tracing. */
@@ -186,7 +199,9 @@ static int add_process(scmp_filter_ctx ctx, const char *name, int nr)
 bool prefilter_traces_args(const struct syscall_def *sc, const uint64_t args[6])
 {
 	if (strcmp(sc->name, "ioctl") == 0)
-		return (uint32_t)args[1] == TIOCSTI || (uint32_t)args[1] == TIOCLINUX;
+		return has_cmd(ioctl_cmds, ARRAY_SIZE(ioctl_cmds), (uint32_t)args[1]);
+	if (strncmp(sc->name, "fcntl", 5) == 0)
+		return has_cmd(fcntl_cmds, ARRAY_SIZE(fcntl_cmds), (uint32_t)args[1]);
 	if (strcmp(sc->name, "prctl") == 0)
 		return args[0] == PR_SET_SECCOMP || args[0] == PR_SET_PTRACER ||
 		       args[0] == PR_SET_DUMPABLE;
@@ -220,9 +235,12 @@ int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 
 		if (nr == __NR_SCMP_ERROR || !tracer_traces_class(o, defs[i].class))
 			continue;
-		if (defs[i].sf & SF_ARG_FILTER)
-			r = strcmp(defs[i].name, "ioctl") == 0 ? add_ioctl(pf->ctx, nr)
-							       : add_prctl(pf->ctx, nr);
+		if (defs[i].sf & SF_ARG_FILTER && strcmp(defs[i].name, "ioctl") == 0)
+			r = add_cmds(pf->ctx, nr, ioctl_cmds, ARRAY_SIZE(ioctl_cmds));
+		else if (defs[i].sf & SF_ARG_FILTER && strncmp(defs[i].name, "fcntl", 5) == 0)
+			r = add_cmds(pf->ctx, nr, fcntl_cmds, ARRAY_SIZE(fcntl_cmds));
+		else if (defs[i].sf & SF_ARG_FILTER)
+			r = add_prctl(pf->ctx, nr);
 		else if (defs[i].decode == dec_process)
 			r = add_process(pf->ctx, defs[i].name, nr);
 		else if (defs[i].sf & SF_MEM_GUARD)

@@ -364,7 +364,7 @@ bool tracer_exec_verify(struct tracer *t, struct tracee *tr, const struct tracee
 {
 	bool killed = false;
 	struct op *op = &t->op;
-	struct decision_out d;
+	struct verdict v;
 	struct proc_info pi;
 	struct stat st;
 	char p[64];
@@ -395,8 +395,10 @@ bool tracer_exec_verify(struct tracer *t, struct tracee *tr, const struct tracee
 	read_cmdline(tr->tid, op);
 	proc_info_of(tr, &pi);
 	t->stats.decisions++;
-	enforce_decide(t->enf, &pi, op, &d);
-	if (d.action != ACT_ALLOW && enforce_policy(t->enf)) {
+	/* The exec was recorded at its decision; only a deny now adds one. */
+	enforce_decide_quiet(t->enf, &pi, op, &v);
+	if (v.effective != DECISION_ALLOW && enforce_policy(t->enf)) { /* no hold, no redirect here */
+		enforce_record(t->enf, &pi, op, &v, NULL);
 		t->stats.denies++;
 		log_warn("pid %d: exec ran %s, not the program allowed: killed", tr->tid,
 			 op->p1.path);
@@ -578,8 +580,16 @@ static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, 
 	if (op->kind == OP_DANGER && strcmp(op->name, "process_vm_readv") == 0) {
 		op->target_pid = (pid_t)op->flags;
 		pi.sig_relations = sig_relations(t, tr, op);
+	} else if (op->kind == OP_DANGER && op->target_group &&
+		   (strncmp(op->name, "fcntl", 5) == 0 || strcmp(op->name, "ioctl") == 0)) {
+		/* SIGIO to a process group: each member's relations. */
+		int n = group_relations(t, tr, op->target_pid, group_rels);
+		pi.sig_relations = n < 0 ? SIGREL_EXTERNAL | SIGREL_SYSTEM : 0;
+		for (int i = 0; i < n; i++)
+			pi.sig_relations |= group_rels[i];
 	} else if (op->kind == OP_DANGER && op->target_pid > 0 &&
-		   (strcmp(op->name, "pidfd_getfd") == 0 ||
+		   (strncmp(op->name, "fcntl", 5) == 0 || strcmp(op->name, "ioctl") == 0 ||
+		    strcmp(op->name, "pidfd_getfd") == 0 ||
 		    strcmp(op->name, "perf_event_open") == 0 ||
 		    strcmp(op->name, "prlimit64") == 0)) {
 		pi.sig_relations = sig_relations(t, tr, op); /* pidfd_getfd, else: EBADF */
