@@ -261,6 +261,34 @@ static inline int esc_steal_fd(pid_t pid, bool (*match)(const char *link, const 
 	return -1;
 }
 
+/* A child that holds work/NAME open (flags) with text written, and waits:
+ * natively it stands in for the tracer's open files. Its pid. */
+static inline pid_t esc_standin_file(const char *name, int flags, const char *text)
+{
+	int p[2];
+	char c;
+
+	if (pipe(p) < 0)
+		esc_broken("pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0)
+		esc_broken("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fd = open(esc_fmt("%s/%s", esc_work(), name), flags, 0600);
+		if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+			_exit(2);
+		if (write(p[1], "x", 1) != 1)
+			_exit(2);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		esc_broken("the stand-in did not open %s", name);
+	close(p[0]);
+	return pid;
+}
+
 /* Run the denied binary through argv via execve in a child; true if it ran. */
 static inline bool esc_spawn_marker(const char *path, char *const argv[], const char *marker)
 {

@@ -15,29 +15,8 @@
 /* A child holding an events file open for appending, as the tracer does. */
 static pid_t stand_in(void)
 {
-	int p[2];
-	char c;
-
-	if (pipe(p) < 0)
-		esc_broken("pipe: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid < 0)
-		esc_broken("fork: %s", strerror(errno));
-	if (pid == 0) {
-		int fd = open(esc_fmt("%s/standin.events.jsonl", esc_work()),
-			      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (fd < 0 || write(fd, "{\"deny\":1}\n", 11) != 11)
-			_exit(2);
-		if (write(p[1], "x", 1) != 1)
-			_exit(2);
-		pause();
-		_exit(0);
-	}
-	close(p[1]);
-	if (read(p[0], &c, 1) != 1)
-		esc_broken("the stand-in did not open its events file");
-	close(p[0]);
-	return pid;
+	return esc_standin_file("standin.events.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+				"{\"deny\":1}\n");
 }
 
 static bool is_jsonl(const char *link, const void *arg)

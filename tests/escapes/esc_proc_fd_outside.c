@@ -14,29 +14,7 @@
 /* A child holding a regular file open, as the tracer holds its events file. */
 static pid_t stand_in(void)
 {
-	int p[2];
-	char c;
-
-	if (pipe(p) < 0)
-		esc_broken("pipe: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid < 0)
-		esc_broken("fork: %s", strerror(errno));
-	if (pid == 0) {
-		int fd =
-		    open(esc_fmt("%s/standin.txt", esc_work()), O_RDWR | O_CREAT | O_TRUNC, 0600);
-		if (fd < 0 || write(fd, "stand-in\n", 9) != 9)
-			_exit(2);
-		if (write(p[1], "x", 1) != 1)
-			_exit(2);
-		pause();
-		_exit(0);
-	}
-	close(p[1]);
-	if (read(p[0], &c, 1) != 1)
-		esc_broken("the stand-in did not open its file");
-	close(p[0]);
-	return pid;
+	return esc_standin_file("standin.txt", O_RDWR | O_CREAT | O_TRUNC, "stand-in\n");
 }
 
 /* Bytes of a regular file read through pid's fd link n; -1 if not one. */
