@@ -164,8 +164,7 @@ static bool ghost_sigchld(struct tracee *tr)
 static void on_exec_event(struct tracer *t, struct tracee *tr)
 {
 	unsigned long former = 0;
-
-	struct tracee *caller = tr;
+	struct tracee *caller = tr; /* the thread that called execve */
 
 	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0, &former) == 0 && former &&
 	    (pid_t)former != tr->tid) {
