@@ -289,6 +289,30 @@ static inline pid_t esc_standin_file(const char *name, int flags, const char *te
 	return pid;
 }
 
+/* A child that flips the symlink name (in the cwd) between → a and → b, by
+ * atomic renames (a NULL target removes the name), until killed. Its pid. */
+static inline pid_t esc_flip_symlink(const char *name, const char *a, const char *b)
+{
+	const char *targets[2] = { a, b };
+	char tmp[4096];
+	pid_t pid = fork();
+
+	if (pid < 0)
+		esc_broken("fork: %s", strerror(errno));
+	if (pid > 0)
+		return pid;
+	snprintf(tmp, sizeof(tmp), "%s.new", name);
+	for (int i = 0;; i ^= 1) {
+		if (!targets[i]) {
+			unlink(name);
+			continue;
+		}
+		unlink(tmp);
+		if (symlink(targets[i], tmp) == 0)
+			rename(tmp, name);
+	}
+}
+
 /* Run the denied binary through argv via execve in a child; true if it ran. */
 static inline bool esc_spawn_marker(const char *path, char *const argv[], const char *marker)
 {

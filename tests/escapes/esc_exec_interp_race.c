@@ -25,33 +25,6 @@ static void write_script(const char *path, const char *interp, const char *arg)
 		esc_broken("%s: %s", path, strerror(errno));
 }
 
-/* Point name at target (NULL: remove it) by an atomic rename. */
-static void point(const char *name, const char *target)
-{
-	if (!target) {
-		unlink(name);
-		return;
-	}
-	unlink("esc_flip.new");
-	if (symlink(target, "esc_flip.new") == 0)
-		rename("esc_flip.new", name);
-}
-
-/* Flip name between → denied and → other until killed. */
-static pid_t start_flipper(const char *name, const char *denied, const char *other)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		esc_broken("fork: %s", strerror(errno));
-	if (pid > 0)
-		return pid;
-	for (;;) {
-		point(name, denied);
-		point(name, other);
-	}
-}
-
 /* Exec script for 2 s while name flips; true if bin/denied ran. */
 static bool race(const char *variant, const char *script, const char *name, const char *other,
 		 const char *marker)
@@ -64,7 +37,7 @@ static bool race(const char *variant, const char *script, const char *name, cons
 	if (!denied)
 		esc_broken("out of memory");
 	unlink(name);
-	flipper = start_flipper(name, denied, other);
+	flipper = esc_flip_symlink(name, denied, other);
 	for (double end = esc_now() + 2.0; !ran && esc_now() < end; tries++) {
 		char *argv[] = {(char *)script, NULL};
 		ran = esc_spawn_marker(script, argv, marker);

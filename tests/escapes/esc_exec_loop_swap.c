@@ -11,25 +11,6 @@
 
 #include <signal.h>
 
-/* Flip work/esc_swap between → denied and → bad until killed. */
-static pid_t start_flipper(const char *denied, const char *bad)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		esc_broken("fork: %s", strerror(errno));
-	if (pid > 0)
-		return pid;
-	for (;;) {
-		unlink("esc_swap.new");
-		if (symlink(denied, "esc_swap.new") == 0)
-			rename("esc_swap.new", "esc_swap");
-		unlink("esc_swap.new");
-		if (symlink(bad, "esc_swap.new") == 0)
-			rename("esc_swap.new", "esc_swap");
-	}
-}
-
 /* Exec ./esc_swap for 2 s while it flips; true if bin/denied ran. */
 static bool race(const char *variant, const char *bad)
 {
@@ -42,7 +23,7 @@ static bool race(const char *variant, const char *bad)
 	if (!marker || !denied)
 		esc_broken("out of memory");
 	unlink("esc_swap");
-	flipper = start_flipper(denied, bad);
+	flipper = esc_flip_symlink("esc_swap", denied, bad);
 	for (double end = esc_now() + 2.0; !ran && esc_now() < end; tries++) {
 		char *argv[] = {"./esc_swap", marker, NULL};
 		ran = esc_spawn_marker("./esc_swap", argv, marker);

@@ -22,19 +22,7 @@ int main(void)
 	unlink("esc_swap");
 	if (symlink(allowed, "esc_swap") < 0)
 		esc_broken("symlink: %s", strerror(errno));
-	flipper = fork();
-	if (flipper < 0)
-		esc_broken("fork: %s", strerror(errno));
-	if (flipper == 0) {
-		for (;;) {
-			unlink("esc_swap.new");
-			if (symlink(denied, "esc_swap.new") == 0)
-				rename("esc_swap.new", "esc_swap");
-			unlink("esc_swap.new");
-			if (symlink(allowed, "esc_swap.new") == 0)
-				rename("esc_swap.new", "esc_swap");
-		}
-	}
+	flipper = esc_flip_symlink("esc_swap", denied, allowed);
 	double end = esc_now() + 2.0;
 	int tries = 0;
 	while (esc_now() < end) {
