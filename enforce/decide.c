@@ -2,6 +2,7 @@
 #include "compat.h"
 #include "enforce_int.h"
 #include "log.h"
+#include "fs/resolve.h"
 
 #include <fcntl.h>
 #include <linux/perf_event.h>
@@ -144,12 +145,18 @@ static bool danger_integrity(const struct op *op, struct verdict *v)
 	return false;
 }
 
+/* The target (or a member of its group) is outside the traced tree. */
+static bool outside_tree(const struct proc_info *pi)
+{
+	return pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER);
+}
+
 static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 {
 	const char *n = op->name;
 
 	if (strcmp(n, "process_vm_readv") == 0 || strcmp(n, "pidfd_getfd") == 0)
-		return !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));
+		return !outside_tree(pi);
 	/* The caller or a process of the tree (perf stat CMD); not every
 	 * process of a cpu (-1) nor a cgroup's (PERF_FLAG_PID_CGROUP). */
 	/* Typing into a terminal, and SIGIO owners outside the tree (the
@@ -159,14 +166,14 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 
 		if (*n == 'i' && (cmd == TIOCSTI || cmd == TIOCLINUX))
 			return false;
-		return !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));
+		return !outside_tree(pi);
 	}
 	if (strcmp(n, "prlimit64") == 0)
 		return op->target_pid == 0 || !op->arg1 ||
-		       !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));
+		       !outside_tree(pi);
 	if (strcmp(n, "perf_event_open") == 0)
 		return op->target_pid >= 0 && !(op->flags & PERF_FLAG_PID_CGROUP) &&
-		       !(pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER));
+		       !outside_tree(pi);
 
 	if (strcmp(n, "seccomp") == 0)
 		return true; /* plain filters only restrict the tracee further */
@@ -279,27 +286,6 @@ static bool proc_inner(const char *name)
 	return false;
 }
 
-/* /proc/N/NAME... or /proc/N/task/T/NAME...: T (or N) and NAME; 0 otherwise. */
-static pid_t proc_entry(const char *path, const char **name)
-{
-	const char *s = path + 6, *end;
-	long pid;
-
-	if (strncmp(path, "/proc/", 6) != 0)
-		return 0;
-	pid = strtol(s, (char **)&end, 10);
-	if (end == s || *end != '/' || pid <= 0)
-		return 0;
-	if (strncmp(end, "/task/", 6) == 0) {
-		s = end + 6;
-		pid = strtol(s, (char **)&end, 10);
-		if (end == s || *end != '/' || pid <= 0)
-			return 0;
-	}
-	*name = end + 1;
-	return (pid_t)pid;
-}
-
 /*
  * Another process's memory, environment and open files are not the
  * session's: outside the tree that is the tracer (its events output, its
@@ -312,7 +298,7 @@ static bool proc_object_denied(const struct enforce *e, const struct op_path *p,
 			       struct verdict *v)
 {
 	const char *name = NULL;
-	pid_t pid = proc_entry(p->path, &name);
+	pid_t pid = fs_proc_entry(p->path, &name);
 
 	if (pid && strcmp(name, "mem") == 0 && (ops & (FOP_WRITE | FOP_CREATE))) {
 		verdict_set(v, DECISION_DENY, "deny-proc-mem-write",
@@ -402,7 +388,7 @@ static void decide_signal(const struct enforce *e, const struct proc_info *pi,
 		return;
 	}
 	/* No signal_rules: the tree may signal itself, nothing outside it. */
-	if (pi->sig_relations & (SIGREL_EXTERNAL | SIGREL_SYSTEM | SIGREL_USER))
+	if (outside_tree(pi))
 		verdict_set(v, DECISION_DENY, "default-deny-signals",
 			    "signal %d to process %d outside the session", op->sig, op->target_pid);
 	else

@@ -244,23 +244,35 @@ pid_t fs_resolve_proc_fd_pid(void)
 	return proc_fd_pid;
 }
 
-/* link is /proc/N/fd/M or /proc/N/map_files/R (or under task/T/): a file
- * reached through process N's open files or mappings, not by a name. */
-static void note_proc_fd(const char *link)
+pid_t fs_proc_entry(const char *path, const char **name)
 {
-	const char *s = link + 6, *end;
-	long pid = strtol(s, (char **)&end, 10);
+	const char *s = path + 6, *end;
+	long pid;
 
+	if (strncmp(path, "/proc/", 6) != 0)
+		return 0;
+	pid = strtol(s, (char **)&end, 10);
 	if (end == s || *end != '/' || pid <= 0)
-		return;
+		return 0;
 	if (strncmp(end, "/task/", 6) == 0) {
 		s = end + 6;
 		pid = strtol(s, (char **)&end, 10);
 		if (end == s || *end != '/' || pid <= 0)
-			return;
+			return 0;
 	}
-	if (strncmp(end, "/fd/", 4) == 0 || strncmp(end, "/map_files/", 11) == 0)
-		proc_fd_pid = (pid_t)pid;
+	*name = end + 1;
+	return (pid_t)pid;
+}
+
+/* link is /proc/N/fd/M or /proc/N/map_files/R (or under task/T/): a file
+ * reached through process N's open files or mappings, not by a name. */
+static void note_proc_fd(const char *link)
+{
+	const char *name;
+	pid_t pid = fs_proc_entry(link, &name);
+
+	if (pid && (strncmp(name, "fd/", 3) == 0 || strncmp(name, "map_files/", 10) == 0))
+		proc_fd_pid = pid;
 }
 
 /* Follows one symlink at `host` whose in-root name is w->cur + comp. */
@@ -353,8 +365,7 @@ static int walk_step(struct walk *w, bool follow_last)
 	char *slash = strrchr(w->cur, '/');
 	char linkname[PATH_MAX];
 	snprintf(linkname, sizeof(linkname), "%s", w->cur);
-	if (strncmp(linkname, "/proc/", 6) == 0)
-		note_proc_fd(linkname);
+	note_proc_fd(linkname);
 	if (slash == w->cur)
 		w->cur[1] = 0;
 	else

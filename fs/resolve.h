@@ -55,6 +55,9 @@ int fs_resolve_ex(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const
 int fs_resolve_typed(const char *root_hint, pid_t tid, pid_t tgid, int dirfd, const char *path,
 		     unsigned flags, char *out, size_t outlen, char *pin, size_t pincap, char *typed,
 		     size_t typedcap);
+/* /proc/N/NAME... or /proc/N/task/T/NAME...: T (or N), and *name at NAME;
+ * 0 for any other path. */
+pid_t fs_proc_entry(const char *path, const char **name);
 /* The process whose /proc/PID/fd/N or map_files link the last resolve on
  * this thread went through (another process's open file, reached without
  * its name), 0 none. */
