@@ -157,8 +157,6 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 
 	if (strcmp(n, "process_vm_readv") == 0 || strcmp(n, "pidfd_getfd") == 0)
 		return !outside_tree(pi);
-	/* The caller or a process of the tree (perf stat CMD); not every
-	 * process of a cpu (-1) nor a cgroup's (PERF_FLAG_PID_CGROUP). */
 	/* Typing into a terminal, and SIGIO owners outside the tree (the
 	 * prefilter stops only these commands). */
 	if (strcmp(n, "ioctl") == 0 || strcmp(n, "fcntl") == 0 || strcmp(n, "fcntl64") == 0) {
@@ -171,6 +169,13 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 	if (strcmp(n, "prlimit64") == 0)
 		return op->target_pid == 0 || !op->arg1 ||
 		       !outside_tree(pi);
+	/* Another thread's, process's, group's or user's scheduling (0: the
+	 * caller's own); only the tree's. */
+	if (strcmp(n, "setpriority") == 0 || strcmp(n, "ioprio_set") == 0 ||
+	    strncmp(n, "sched_set", 9) == 0)
+		return (!op->target_group && !op->target_tid) || !outside_tree(pi);
+	/* The caller or a process of the tree (perf stat CMD); not every
+	 * process of a cpu (-1) nor a cgroup's (PERF_FLAG_PID_CGROUP). */
 	if (strcmp(n, "perf_event_open") == 0)
 		return op->target_pid >= 0 && !(op->flags & PERF_FLAG_PID_CGROUP) &&
 		       !outside_tree(pi);

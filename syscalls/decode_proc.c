@@ -8,6 +8,7 @@
 #include <linux/sockios.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 
 /* pidfd -> pid: a pidfd's fdinfo says "Pid:\t123" (-1 once it has exited);
  * the kernel also takes an fd of a /proc/PID directory. 0 when fd names
@@ -119,6 +120,38 @@ static void dec_owner(const struct sc_ctx *c, struct op *op)
 	op->target_group = op->target_pid < 0;
 }
 
+/* ioprio_set's "which"; setpriority's are PRIO_PROCESS, PRIO_PGRP, PRIO_USER (0-2). */
+#define IOPRIO_WHO_PROCESS_ 1
+
+/*
+ * Whose scheduling a call changes: target_tid for a thread or process (0:
+ * the caller), target_group with target_pid 0 (the caller's group) or -pgid
+ * for a process group, and target_pid -1 for every process of a user (or a
+ * "which" the kernel will refuse): outside the tree, as group_relations()
+ * counts it.
+ */
+static void dec_sched_target(const struct sc_ctx *c, struct op *op)
+{
+	const char *n = op->sc->name;
+	bool io = strcmp(n, "ioprio_set") == 0;
+	int which, who;
+
+	if (strncmp(n, "sched_set", 9) == 0) {
+		op->target_tid = (pid_t)(int32_t)c->args[0];
+		return;
+	}
+	if (!io && strcmp(n, "setpriority") != 0)
+		return;
+	which = (int)c->args[0] - (io ? IOPRIO_WHO_PROCESS_ : PRIO_PROCESS);
+	who = (int)c->args[1];
+	if (which == 0) {
+		op->target_tid = who;
+	} else {
+		op->target_group = true;
+		op->target_pid = which == 1 && who >= 0 ? -who : -1;
+	}
+}
+
 int dec_danger(const struct sc_ctx *c, struct op *op)
 {
 	const struct syscall_def *sc = op->sc;
@@ -131,6 +164,7 @@ int dec_danger(const struct sc_ctx *c, struct op *op)
 	if (strcmp(sc->name, "fcntl") == 0 || strcmp(sc->name, "fcntl64") == 0 ||
 	    strcmp(sc->name, "ioctl") == 0)
 		dec_owner(c, op);
+	dec_sched_target(c, op);
 	if (strcmp(sc->name, "prlimit64") == 0) {
 		op->target_pid = (pid_t)c->args[0]; /* 0: the caller */
 		op->arg1 = c->args[2];               /* the new limit, 0: only read */

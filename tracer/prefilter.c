@@ -17,6 +17,7 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <fcntl.h>
@@ -97,6 +98,34 @@ static int add_prlimit(scmp_filter_ctx ctx, int nr)
 {
 	return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 2, SCMP_A0(SCMP_CMP_NE, 0, 0),
 				SCMP_A2(SCMP_CMP_NE, 0, 0));
+}
+
+/* Scheduling calls stop only when aimed at another thread, a group or a
+ * user: a pid argument that is not 0; setpriority and ioprio_set also when
+ * "which" is not the process one (1 for ioprio_set, PRIO_PROCESS 0). */
+static int sched_which(const char *name)
+{
+	if (strcmp(name, "setpriority") == 0)
+		return PRIO_PROCESS;
+	return strcmp(name, "ioprio_set") == 0 ? 1 : -1;
+}
+
+static bool is_sched(const char *name)
+{
+	return sched_which(name) >= 0 || strncmp(name, "sched_set", 9) == 0;
+}
+
+static int add_sched(scmp_filter_ctx ctx, const char *name, int nr)
+{
+	int which = sched_which(name);
+	int r;
+
+	if (which < 0)
+		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A0(SCMP_CMP_NE, 0, 0));
+	r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A0(SCMP_CMP_NE, (uint64_t)which, 0));
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A1(SCMP_CMP_NE, 0, 0));
+	return r;
 }
 
 /* ioctl stops only for the commands that type into a terminal or set an
@@ -207,6 +236,11 @@ bool prefilter_traces_args(const struct syscall_def *sc, const uint64_t args[6])
 		       args[0] == PR_SET_DUMPABLE;
 	if (strcmp(sc->name, "prlimit64") == 0)
 		return args[0] && args[2];
+	if (is_sched(sc->name)) {
+		int which = sched_which(sc->name);
+
+		return which < 0 ? args[0] != 0 : args[0] != (uint64_t)which || args[1] != 0;
+	}
 	return true;
 }
 
@@ -252,6 +286,8 @@ int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 			r = add_sendto(pf->ctx, nr);
 		else if (strcmp(defs[i].name, "prlimit64") == 0)
 			r = add_prlimit(pf->ctx, nr);
+		else if (is_sched(defs[i].name))
+			r = add_sched(pf->ctx, defs[i].name, nr);
 		else
 			r = seccomp_rule_add(pf->ctx, SCMP_ACT_TRACE(0), nr, 0);
 		if (r == -EDOM || r == -EFAULT)

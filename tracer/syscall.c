@@ -580,19 +580,17 @@ static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, 
 	if (op->kind == OP_DANGER && strcmp(op->name, "process_vm_readv") == 0) {
 		op->target_pid = (pid_t)op->flags;
 		pi.sig_relations = sig_relations(t, tr, op);
-	} else if (op->kind == OP_DANGER && op->target_group &&
-		   (strncmp(op->name, "fcntl", 5) == 0 || strcmp(op->name, "ioctl") == 0)) {
-		/* SIGIO to a process group: each member's relations. */
+	} else if (op->kind == OP_DANGER && op->target_group) {
+		/* SIGIO to a process group, a group's or a user's priority:
+		 * each member's relations. */
 		int n = group_relations(t, tr, op->target_pid, group_rels);
 		pi.sig_relations = n < 0 ? SIGREL_EXTERNAL | SIGREL_SYSTEM : 0;
 		for (int i = 0; i < n; i++)
 			pi.sig_relations |= group_rels[i];
-	} else if (op->kind == OP_DANGER && op->target_pid > 0 &&
-		   (strncmp(op->name, "fcntl", 5) == 0 || strcmp(op->name, "ioctl") == 0 ||
-		    strcmp(op->name, "pidfd_getfd") == 0 ||
-		    strcmp(op->name, "perf_event_open") == 0 ||
-		    strcmp(op->name, "prlimit64") == 0)) {
-		pi.sig_relations = sig_relations(t, tr, op); /* pidfd_getfd, else: EBADF */
+	} else if (op->kind == OP_DANGER && (op->target_pid > 0 || op->target_tid > 0)) {
+		/* An fd's owner, pidfd_getfd (else EBADF), perf_event_open,
+		 * prlimit64, another thread's scheduling. */
+		pi.sig_relations = sig_relations(t, tr, op);
 	}
 	if (op->kind == OP_SIGNAL && op->target_group && !op->err &&
 	    (pi.sig_group_n = group_relations(t, tr, op->target_pid, group_rels)) == 0) {
