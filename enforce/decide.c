@@ -205,7 +205,12 @@ static void decide_danger(const struct enforce *e, const struct proc_info *pi, c
 		return;
 	}
 	snprintf(rule, sizeof(rule), "deny-%s", op->name);
-	verdict_set(v, DECISION_DENY, rule, "%s is not allowed in a session", op->name);
+	if (strcmp(op->name, "unknown_syscall") == 0)
+		verdict_set(v, DECISION_DENY, rule,
+			    "syscall %llu is newer than this agentsh knows (ENOSYS, as an older kernel)",
+			    (unsigned long long)op->flags);
+	else
+		verdict_set(v, DECISION_DENY, rule, "%s is not allowed in a session", op->name);
 }
 
 /* A path that cannot resolve from a dirfd that names nothing (EBADF, a pipe):
@@ -576,7 +581,10 @@ static int deny_errno(const struct op *op)
 	if (op->kind == OP_DANGER && strcmp(op->name, "open_by_handle_at") == 0)
 		return EACCES; /* an open, like the others */
 	if (op->kind == OP_SIGNAL || op->kind == OP_DANGER)
-		return strcmp(op->name, "io_uring_setup") == 0 ? ENOSYS : EPERM;
+		return strcmp(op->name, "io_uring_setup") == 0 ||
+				       strcmp(op->name, "unknown_syscall") == 0 ?
+			       ENOSYS :
+			       EPERM;
 	if (op->kind == OP_FILE) {
 		int e = file_noop_errno(op);
 

@@ -377,6 +377,7 @@ void notify_answer_open(struct notify *n)
 	struct decision_out d;
 	struct op *op = n->op;
 
+	c.nr = q->data.nr;
 	c.abi = arch_abi_from_audit(q->data.arch, q->data.nr);
 	sc = c.abi == ABI_UNKNOWN ? NULL : syscalls_lookup(c.abi, q->data.nr);
 	if (!sc) {

@@ -159,6 +159,8 @@ int dec_danger(const struct sc_ctx *c, struct op *op)
 	op->kind = OP_DANGER;
 	op->flags = c->args[0];
 	op->arg1 = c->args[1];
+	if (strcmp(sc->name, "unknown_syscall") == 0)
+		op->flags = (uint64_t)c->nr;
 	if (strcmp(sc->name, "pidfd_getfd") == 0)
 		op->target_pid = pidfd_target(c->tgid, (int)c->args[0]);
 	if (strcmp(sc->name, "fcntl") == 0 || strcmp(sc->name, "fcntl64") == 0 ||

@@ -28,6 +28,7 @@ struct sc_ctx {
 	pid_t tid;  /* the thread that made the call */
 	pid_t tgid; /* its process */
 	enum abi abi;
+	long nr; /* as the stop gave it (an unknown call's event names it) */
 	uint64_t args[6];
 	const char *root; /* the tracee's root hint (fs_resolve_in), NULL unknown */
 	bool dircache;    /* opens will be pinned with RESOLVE_NO_SYMLINKS: FS_CACHED */
@@ -49,8 +50,21 @@ void syscalls_set_guard(uint64_t base, uint64_t len);
 
 /* Fills the per-ABI number tables from libseccomp. Call once. 0 or -errno. */
 int syscalls_init(void);
-/* The semantics of syscall `nr` in `abi`, NULL when we do not decode it. */
+/* The semantics of syscall `nr` in `abi`, NULL when we do not decode it
+ * (a number past every call we know gets the "unknown_syscall" row). */
 const struct syscall_def *syscalls_lookup(enum abi abi, long nr);
+
+/* The first number past every call this table knows of (file_setattr is
+ * 469, Linux 6.17). From here on, what a call does is unknown: it is decided
+ * (under a policy denied with ENOSYS, an older kernel's answer). x32's own
+ * calls, 512-547, are known. */
+#define SYSCALLS_FIRST_UNKNOWN 470
+#define SYSCALLS_X32_FIRST 512
+#define SYSCALLS_X32_END 548
+bool syscalls_nr_unknown(enum abi abi, long nr);
+/* A row's number when libseccomp has no name for it (calls newer than its
+ * tables: one number on every ABI since 424, x32 adds its bit); -1 else. */
+long syscalls_late_nr(const char *name);
 const struct syscall_def *syscalls_by_name(const char *name);
 /* Iterates every row (for the prefilter). */
 const struct syscall_def *syscalls_table(size_t *n);

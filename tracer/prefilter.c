@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <fcntl.h>
@@ -244,6 +245,100 @@ bool prefilter_traces_args(const struct syscall_def *sc, const uint64_t args[6])
 	return true;
 }
 
+/*
+ * libseccomp 2.5 can neither name calls newer than its tables nor add a rule
+ * by number to a filter of several ABIs, so this block runs first: it stops
+ * the rows of syscalls.def it cannot name (syscalls_late_nr) and every
+ * number past the last call we know (syscalls_nr_unknown), and falls through
+ * to libseccomp's program for the rest. x32 numbers are compared without
+ * their bit. Returns the number of instructions written to out.
+ */
+#define LATE_MAX 32
+
+static size_t late_block(const struct tracer_opts *o, struct sock_filter *out)
+{
+	static const uint32_t arches[] =
+#ifdef __x86_64__
+		{ AUDIT_ARCH_X86_64, AUDIT_ARCH_I386 };
+#else
+		{ AUDIT_ARCH_AARCH64 };
+#endif
+	uint32_t nrs[LATE_MAX];
+	size_t nn = 0, i = 0, n_arch = ARRAY_SIZE(arches), tail;
+	const struct syscall_def *defs;
+	size_t ndefs;
+
+	defs = syscalls_table(&ndefs);
+	for (size_t k = 0; k < ndefs && nn < LATE_MAX; k++) {
+		long nr = syscalls_late_nr(defs[k].name);
+
+		if (nr >= 0 && tracer_traces_class(o, defs[k].class) &&
+		    seccomp_syscall_resolve_name(defs[k].name) == __NR_SCMP_ERROR)
+			nrs[nn++] = (uint32_t)nr;
+	}
+	/* After the number is loaded: nn compares, the unknown range (3), the
+	 * stop; then the end (libseccomp's program). */
+	tail = nn + 3 + 1;
+	out[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						offsetof(struct seccomp_data, arch));
+	/* Per arch: jeq arch -> its load below (past the other compares, the
+	 * jump and the loads before it). */
+	for (size_t a = 0; a < n_arch; a++)
+		out[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arches[a],
+							(uint8_t)(n_arch + 2 * a), 0);
+	/* No arch of ours: libseccomp's program decides (it kills). */
+	out[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA | BPF_K,
+						(uint32_t)(3 * n_arch + tail), 0, 0);
+	for (size_t a = 0; a < n_arch; a++) {
+		out[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+							offsetof(struct seccomp_data, nr));
+		out[i++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K,
+							arches[a] == AUDIT_ARCH_X86_64 ?
+								~X32_SYSCALL_BIT :
+								0xffffffffu);
+		out[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA | BPF_K,
+							(uint32_t)(3 * (n_arch - 1 - a)), 0, 0);
+	}
+	for (size_t k = 0; k < nn; k++) /* jeq nr -> stop */
+		out[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nrs[k],
+							(uint8_t)(nn - k - 1 + 3), 0);
+	out[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, SYSCALLS_FIRST_UNKNOWN, 0,
+						3); /* below: to the end */
+	out[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, SYSCALLS_X32_FIRST, 0,
+						1); /* 470..511: stop */
+	out[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, SYSCALLS_X32_END, 0,
+						1); /* x32's own: to the end */
+	out[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+	return i;
+}
+
+/* pf->prog = the late block + libseccomp's program. */
+static int prefilter_compose(const struct tracer_opts *o, struct prefilter *pf)
+{
+	struct sock_filter head[4 + 3 * 2 + LATE_MAX + 4];
+	struct sock_fprog body;
+	size_t nh;
+	int r = prefilter_export_prog(pf->ctx, &body);
+
+	if (r)
+		return r;
+	nh = late_block(o, head);
+	if (nh + body.len > BPF_MAXINSNS) {
+		free(body.filter);
+		return -E2BIG;
+	}
+	pf->prog.filter = malloc((nh + body.len) * sizeof(head[0]));
+	if (!pf->prog.filter) {
+		free(body.filter);
+		return -ENOMEM;
+	}
+	memcpy(pf->prog.filter, head, nh * sizeof(head[0]));
+	memcpy(pf->prog.filter + nh, body.filter, body.len * sizeof(head[0]));
+	pf->prog.len = (unsigned short)(nh + body.len);
+	free(body.filter);
+	return 0;
+}
+
 int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 {
 	struct prefilter *pf = calloc(1, sizeof(*pf));
@@ -294,7 +389,7 @@ int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 			r = 0; /* not on this ABI */
 	}
 	if (!r)
-		r = prefilter_export_prog(pf->ctx, &pf->prog);
+		r = prefilter_compose(o, pf);
 	if (r) {
 		prefilter_free(pf);
 		return log_errno(r, "cannot build the seccomp prefilter");
@@ -348,5 +443,7 @@ void prefilter_free(struct prefilter *pf)
 /* Writes the filter as raw BPF (struct sock_filter[]) to fd, for injection. */
 int prefilter_export(struct prefilter *pf, int fd)
 {
-	return seccomp_export_bpf(pf->ctx, fd);
+	size_t len = pf->prog.len * sizeof(pf->prog.filter[0]);
+
+	return write(fd, pf->prog.filter, len) == (ssize_t)len ? 0 : -EIO;
 }

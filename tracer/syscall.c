@@ -674,6 +674,7 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 		return;
 	}
 	tr->cur_at_seccomp = at_seccomp;
+	c.nr = nr;
 	c.abi = arch_abi_from_audit(si.arch, nr);
 	tr->cur_abi = c.abi;
 	if (c.abi == ABI_UNKNOWN) {

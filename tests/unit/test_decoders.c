@@ -288,6 +288,30 @@ static void test_table_resolves_every_abi(void **s)
 	assert_null(syscalls_lookup(ABI_X86_64, 39)); /* getpid: not ours */
 }
 
+/* Calls newer than libseccomp's tables: the rows it cannot name have their
+ * number on every ABI; past the last known number every call is decided,
+ * except x32's own 512-547. */
+static void test_table_late_and_unknown_numbers(void **s)
+{
+	(void)s;
+	assert_int_equal(syscalls_init(), 0);
+	assert_string_equal(syscalls_lookup(ABI_X86_64, 463)->name, "setxattrat");
+	assert_string_equal(syscalls_lookup(ABI_I386, 466)->name, "removexattrat");
+	assert_string_equal(syscalls_lookup(ABI_X32, 0x40000000 | 467)->name, "open_tree_attr");
+	assert_string_equal(syscalls_lookup(ABI_AARCH64, 469)->name, "file_setattr");
+	assert_null(syscalls_lookup(ABI_X86_64, 462)); /* mseal: the caller's own */
+	assert_null(syscalls_lookup(ABI_X86_64, 468)); /* file_getattr: a read */
+	assert_string_equal(syscalls_lookup(ABI_X86_64, 470)->name, "unknown_syscall");
+	assert_string_equal(syscalls_lookup(ABI_I386, 4000)->name, "unknown_syscall");
+	assert_string_equal(syscalls_lookup(ABI_X86_64, -1)->name, "unknown_syscall");
+	assert_string_equal(syscalls_lookup(ABI_X32, 0x40000000 | 520)->name, "execve");
+	assert_null(syscalls_lookup(ABI_X32, 0x40000000 | 512)); /* rt_sigaction */
+	assert_true(syscalls_nr_unknown(ABI_X32, 0x40000000 | 548));
+	assert_false(syscalls_nr_unknown(ABI_X86_64, 469));
+	assert_int_equal(syscalls_late_nr("setxattrat"), 463);
+	assert_int_equal(syscalls_late_nr("openat"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_mem_pages_reads),
 		cmocka_unit_test(test_mem_read_str_bounds),
 		cmocka_unit_test(test_table_resolves_every_abi),
+		cmocka_unit_test(test_table_late_and_unknown_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
