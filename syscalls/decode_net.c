@@ -15,6 +15,26 @@
 #define SOCKADDR_MAX 128
 
 /* Reads the sockaddr at addr (len from the tracee, bounded) into op. */
+void syscalls_unix_resolve(const char *root, pid_t tid, pid_t tgid, struct op *op)
+{
+	int r;
+
+	if (!op->abstract && op->p1.raw[0]) {
+		r = fs_resolve_in(root, tid, tgid, AT_FDCWD, op->p1.raw, true, false, op->p1.path,
+				  sizeof(op->p1.path));
+		if (r) {
+			/* Judged by the name as written; the kernel fails it too. */
+			snprintf(op->p1.path, sizeof(op->p1.path), "%s", op->p1.raw);
+			if (op->p1.path[0] == '/')
+				fs_clean_path(op->p1.path);
+			op->err_what = "socket path";
+			op->err_native = fs_error_native(r);
+			op->err = r;
+		}
+	}
+	op->npaths = 1;
+}
+
 static int read_sockaddr(const struct sc_ctx *c, struct op *op, uint64_t addr, uint64_t len)
 {
 	unsigned char buf[SOCKADDR_MAX];
@@ -37,20 +57,7 @@ static int read_sockaddr(const struct sc_ctx *c, struct op *op, uint64_t addr, u
 		return 0; /* the kernel rejects it too */
 	if (op->family == AF_UNIX) {
 		op->kind = OP_UNIX;
-		if (!op->abstract && op->p1.raw[0]) {
-			r = fs_resolve_in(c->root, c->tid, c->tgid, AT_FDCWD, op->p1.raw, true, false,
-				       op->p1.path, sizeof(op->p1.path));
-			if (r) {
-				/* Judged by the name as written; the kernel fails it too. */
-				snprintf(op->p1.path, sizeof(op->p1.path), "%s", op->p1.raw);
-				if (op->p1.path[0] == '/')
-					fs_clean_path(op->p1.path);
-				op->err_what = "socket path";
-				op->err_native = fs_error_native(r);
-				op->err = r;
-			}
-		}
-		op->npaths = 1;
+		syscalls_unix_resolve(c->root, c->tid, c->tgid, op);
 	} else if (op->family == AF_INET || op->family == AF_INET6) {
 		op->kind = OP_NET;
 	}

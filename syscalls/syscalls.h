@@ -68,6 +68,10 @@ long syscalls_late_nr(const char *name);
 const struct syscall_def *syscalls_by_name(const char *name);
 /* Iterates every row (for the prefilter). */
 const struct syscall_def *syscalls_table(size_t *n);
+/* A unix socket's path name (op->p1.raw) resolved in the caller's root and
+ * cwd into op->p1.path, as the kernel will look it up; an error is noted in
+ * op->err (the kernel fails the call too). Abstract names are left as they are. */
+void syscalls_unix_resolve(const char *root, pid_t tid, pid_t tgid, struct op *op);
 /* Decodes the call into op (op->kind OP_NONE when there is nothing to judge). */
 int syscalls_decode(const struct syscall_def *sc, const struct sc_ctx *c, struct op *op);
 

@@ -38,6 +38,7 @@ static bool decode_msg(struct tracee *tr, struct mmsg_state *m, unsigned i, stru
 		len = MMSG_SA_LEN;
 	op->kind = OP_NONE;
 	op->err = 0;
+	op->err_native = false;
 	op->family = 0;
 	op->addr[0] = 0;
 	op->abstract = false;
@@ -52,8 +53,10 @@ static bool decode_msg(struct tracee *tr, struct mmsg_state *m, unsigned i, stru
 	if (sockaddr_decode(m->sa[i], len, op) < 0)
 		return false;
 	op->kind = op->family == AF_UNIX ? OP_UNIX : (op->family == AF_INET || op->family == AF_INET6) ? OP_NET : OP_NONE;
-	if (op->kind == OP_UNIX && !op->abstract) /* path sockets: named as given */
-		snprintf(op->p1.path, sizeof(op->p1.path), "%s", op->p1.raw);
+	op->npaths = 0;
+	op->p1.pin[0] = 0;
+	if (op->kind == OP_UNIX)
+		syscalls_unix_resolve(scratch_mm_root(tr->mm, tr->tgid), tr->tid, tr->tgid, op);
 	return op->kind != OP_NONE;
 }
 
@@ -75,13 +78,24 @@ bool tracer_sendmmsg(struct tracer *t, struct tracee *tr, bool at_seccomp, const
 		free(m);
 		return false; /* the kernel fails it (EFAULT) or the op path denies */
 	}
-	bool named = false;
+	bool named = false, unpinnable = false;
 
 	for (unsigned i = 0; i < m->n && d->action == ACT_ALLOW; i++) {
+		long n;
+
 		if (!decode_msg(tr, m, i, op))
 			continue;
 		named = true;
 		enforce_decide(t->enf, pi, op, d);
+		/* A unix path goes as resolved for the decision (the copy we
+		 * pin is replaced; the tracee's memory is never read again). */
+		if (d->action == ACT_ALLOW && op->kind == OP_UNIX &&
+		    (n = sockaddr_unix_pinned(op, m->sa[i], MMSG_SA_LEN)) != 0) {
+			if (n < 0)
+				unpinnable = true;
+			else
+				m->h[i].msg_hdr.msg_namelen = (socklen_t)n;
+		}
 	}
 	if (!named) {
 		free(m);
@@ -91,11 +105,15 @@ bool tracer_sendmmsg(struct tracer *t, struct tracee *tr, bool at_seccomp, const
 		free(m);
 		return true;
 	}
+	if (unpinnable)
+		goto out;
 	/* Pin: addresses first, then headers pointing at them. */
 	for (unsigned i = 0; i < m->n; i++) {
 		uint64_t at;
+
 		if (!m->h[i].msg_hdr.msg_name)
 			continue;
+
 		at = scratch_put(tr, SCRATCH_OFF_ARGV + i * MMSG_SA_LEN, m->sa[i],
 				 m->h[i].msg_hdr.msg_namelen);
 		if (!at)

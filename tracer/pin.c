@@ -10,6 +10,7 @@
 #include "log.h"
 #include "scratch.h"
 #include "syscalls/mem.h"
+#include "syscalls/sockaddr.h"
 #include "syscalls/syscalls.h"
 #include "policy/policy.h"
 
@@ -19,6 +20,7 @@
 #include <seccomp.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 struct pin {
 	struct tracee *tr;
@@ -280,6 +282,13 @@ static int pin_sockaddr_bytes(struct pin *p, const struct op *op, const void *by
 
 static int pin_sockaddr(struct pin *p, const struct op *op)
 {
+	struct sockaddr_un sun;
+	long n = sockaddr_unix_pinned(op, &sun, sizeof(sun));
+
+	if (n < 0)
+		return (int)n;
+	if (n > 0)
+		return pin_sockaddr_bytes(p, op, &sun, (size_t)n);
 	return pin_sockaddr_bytes(p, op, op->sa_raw, op->sa_len);
 }
 
