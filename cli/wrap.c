@@ -324,6 +324,7 @@ static void perf_static(const struct policy *p, const struct config *cfg, bool a
 			 "outside the tree (agentsh's too) are as readable as the kernel lets "
 			 "a process of this user read them");
 		o->child_guard = guard_reads;
+		o->tree_landlocked = true;
 		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 			log_warn("cannot make agentsh non-dumpable: %s", strerror(errno));
 	}

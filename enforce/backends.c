@@ -132,6 +132,7 @@ int backends_setup(enum plan_mode mode, const struct backends_opts *bo, struct t
 	o->trace_network &= b->plan.trace_network;
 	o->trace_signal &= b->plan.trace_signal;
 	o->trace_creds = b->have_notify;
+	o->tree_landlocked |= b->plan.landlock;
 	if (b->plan.landlock || b->have_notify || b->ebpf || b->fuse) {
 		o->child_setup = child_setup;
 		o->child_ctx = b;

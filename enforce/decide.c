@@ -15,6 +15,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -180,8 +181,8 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 		return op->target_pid >= 0 && !(op->flags & PERF_FLAG_PID_CGROUP) &&
 		       !outside_tree(pi);
 
-	if (strcmp(n, "seccomp") == 0)
-		return true; /* plain filters only restrict the tracee further */
+	if (strcmp(n, "seccomp") == 0 || strcmp(n, "landlock_restrict_self") == 0)
+		return true; /* plain filters and Landlock only restrict the tracee further */
 	if (strcmp(n, "personality") == 0)
 		return op->flags == 0xffffffffu || (op->flags & PER_MASK) == PER_LINUX;
 	/* Only PR_SET_PTRACER and PR_SET_DUMPABLE 0 touch tracing (the prefilter
@@ -191,6 +192,24 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 	if (strcmp(n, "unshare") == 0)
 		return !(op->flags & (CLONE_NEWNS | CLONE_NEWUSER));
 	return false;
+}
+
+/*
+ * Sockets that write their own IP header (IPPROTO_RAW, IP_HDRINCL and
+ * IPV6_HDRINCL) or whole frames (AF_PACKET) carry their destination in the
+ * payload: sendto's address only picks the route, and on loopback every
+ * 127/8 address is local. No network rule can judge them, so under a
+ * policy they are refused. Raw ICMP (ping) builds no header and stays.
+ */
+static const char raw_packets_why[] =
+	"a raw packet carries its own destination, which no network rule can judge";
+
+static bool raw_packets(const struct op *op)
+{
+	if (op->family == AF_PACKET)
+		return true;
+	return (op->family == AF_INET || op->family == AF_INET6) &&
+	       (op->sock_type & 0xf) == SOCK_RAW && (int)op->arg1 == IPPROTO_RAW;
 }
 
 static void decide_danger(const struct enforce *e, const struct proc_info *pi, const struct op *op,
@@ -205,7 +224,9 @@ static void decide_danger(const struct enforce *e, const struct proc_info *pi, c
 		return;
 	}
 	snprintf(rule, sizeof(rule), "deny-%s", op->name);
-	if (strcmp(op->name, "unknown_syscall") == 0)
+	if (strcmp(op->name, "setsockopt") == 0)
+		verdict_set(v, DECISION_DENY, "deny-raw-packets", "%s", raw_packets_why);
+	else if (strcmp(op->name, "unknown_syscall") == 0)
 		verdict_set(v, DECISION_DENY, rule,
 			    "syscall %llu is newer than this agentsh knows (ENOSYS, as an older kernel)",
 			    (unsigned long long)op->flags);
@@ -524,6 +545,8 @@ static void decide(struct enforce *e, const struct proc_info *pi, const struct o
 		if (family_blocked(op->family))
 			verdict_set(v, DECISION_DENY, "blocked-socket-family",
 				    "socket family %d is blocked", op->family);
+		else if (e->p && raw_packets(op))
+			verdict_set(v, DECISION_DENY, "deny-raw-packets", "%s", raw_packets_why);
 		else
 			verdict_set(v, DECISION_ALLOW, "", "%s", "");
 	} else if (!e->p || unnamed_failure(op)) {

@@ -143,6 +143,7 @@ int dec_socket(const struct sc_ctx *c, struct op *op)
 	op->kind = OP_SOCKET;
 	op->family = (int)c->args[0];
 	op->sock_type = (int)c->args[1];
+	op->arg1 = c->args[2]; /* protocol */
 	return 0;
 }
 
@@ -166,7 +167,7 @@ int dec_socketcall(const struct sc_ctx *c, struct op *op)
 		{ SYS_SOCKET, "socket", 3 },   { SYS_BIND, "bind", 3 },
 		{ SYS_CONNECT, "connect", 3 }, { SYS_LISTEN, "listen", 2 },
 		{ SYS_SENDTO, "sendto", 6 },   { SYS_SENDMSG, "sendmsg", 3 },
-		{ SYS_SENDMMSG, "sendmmsg", 4 },
+		{ SYS_SENDMMSG, "sendmmsg", 4 }, { SYS_SETSOCKOPT, "setsockopt", 5 },
 	};
 	struct sc_ctx sub = *c;
 	uint32_t a[6] = { 0 };

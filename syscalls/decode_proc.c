@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <linux/sockios.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -152,6 +153,12 @@ static void dec_sched_target(const struct sc_ctx *c, struct op *op)
 	}
 }
 
+bool syscalls_sockopt_hdrincl(uint64_t level, uint64_t optname)
+{
+	return ((int)level == IPPROTO_IP && (int)optname == IP_HDRINCL) ||
+	       ((int)level == IPPROTO_IPV6 && (int)optname == IPV6_HDRINCL);
+}
+
 int dec_danger(const struct sc_ctx *c, struct op *op)
 {
 	const struct syscall_def *sc = op->sc;
@@ -167,6 +174,10 @@ int dec_danger(const struct sc_ctx *c, struct op *op)
 	    strcmp(sc->name, "ioctl") == 0)
 		dec_owner(c, op);
 	dec_sched_target(c, op);
+	/* i386's socketcall and the no-prefilter mode get every option here. */
+	if (strcmp(sc->name, "setsockopt") == 0 &&
+	    !syscalls_sockopt_hdrincl(c->args[1], c->args[2]))
+		op->kind = OP_NONE;
 	if (strcmp(sc->name, "prlimit64") == 0) {
 		op->target_pid = (pid_t)c->args[0]; /* 0: the caller */
 		op->arg1 = c->args[2];               /* the new limit, 0: only read */

@@ -84,21 +84,29 @@ int sockaddr_decode(const void *buf, size_t len, struct op *op)
 	}
 }
 
-long sockaddr_unix_pinned(const struct op *op, void *out, size_t max)
+long sockaddr_unix_named(const char *path, void *out, size_t max)
 {
 	struct sockaddr_un *sun = out;
-	const char *path = op_path_pin(&op->p1);
 	size_t n = strlen(path);
 
-	/* bind names the socket it makes: getsockname() gives the name as
-	 * bound, so it keeps the caller's (and mmsg's unresolved names too). */
-	if (op->family != AF_UNIX || op->abstract || !op->p1.raw[0] || !op->npaths || op->err ||
-	    path[0] != '/' || !op->net_op || strcmp(op->net_op, "bind") == 0)
-		return 0;
 	if (n >= sizeof(sun->sun_path) || max < sizeof(*sun))
-		return strcmp(path, op->p1.raw) == 0 ? 0 : -ENAMETOOLONG;
+		return -ENAMETOOLONG;
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
 	memcpy(sun->sun_path, path, n + 1);
 	return (long)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+}
+
+long sockaddr_unix_pinned(const struct op *op, void *out, size_t max)
+{
+	const char *path = op_path_pin(&op->p1);
+	long n;
+
+	/* bind names the socket it makes: getsockname() gives the name as
+	 * bound, so it keeps the caller's. */
+	if (op->family != AF_UNIX || op->abstract || !op->p1.raw[0] || !op->npaths || op->err ||
+	    path[0] != '/' || !op->net_op || strcmp(op->net_op, "bind") == 0)
+		return 0;
+	n = sockaddr_unix_named(path, out, max);
+	return n == -ENAMETOOLONG && strcmp(path, op->p1.raw) == 0 ? 0 : n;
 }

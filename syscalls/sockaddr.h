@@ -19,5 +19,7 @@ int sockaddr_decode(const void *buf, size_t len, struct op *op);
  * address as given); -ENAMETOOLONG when the name does not fit sun_path and
  * differs from the one given. */
 long sockaddr_unix_pinned(const struct op *op, void *out, size_t max);
+/* A sockaddr_un for path in out: its length, or -ENAMETOOLONG. */
+long sockaddr_unix_named(const char *path, void *out, size_t max);
 
 #endif /* !AGENTSH_SOCKADDR_H */

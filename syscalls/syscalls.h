@@ -68,6 +68,8 @@ long syscalls_late_nr(const char *name);
 const struct syscall_def *syscalls_by_name(const char *name);
 /* Iterates every row (for the prefilter). */
 const struct syscall_def *syscalls_table(size_t *n);
+/* setsockopt's options that make a raw socket write its own IP header. */
+bool syscalls_sockopt_hdrincl(uint64_t level, uint64_t optname);
 /* A unix socket's path name (op->p1.raw) resolved in the caller's root and
  * cwd into op->p1.path, as the kernel will look it up; an error is noted in
  * op->err (the kernel fails the call too). Abstract names are left as they are. */

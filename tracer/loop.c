@@ -53,6 +53,7 @@ static struct tracee *child_announced(struct tracer *t, struct tracee *parent, p
 	/* A thread, or a CLONE_PARENT child, has its creator's parent. */
 	c->ppid = thread || (parent->pending_clone_flags & CLONE_PARENT) ? parent->ppid : parent->tgid;
 	c->depth = parent->depth;
+	c->landlocked = parent->landlocked;
 	if (!seen)
 		c->state = TS_WAIT_FIRST;
 	if (tracee_count(t->tt) > t->stats.tracees_max)
@@ -183,6 +184,7 @@ static void on_exec_event(struct tracer *t, struct tracee *tr)
 	tr->is_thread = false;
 	tr->tgid = tr->tid;
 	tr->creds = TRACEE_CREDS_UNKNOWN; /* a set-id or file-capability program */
+	tr->anchor_ok = 0;
 	/* A new address space: map its scratch region before any of it runs. */
 	scratch_release_slot(tr);
 	struct scratch_mm *old_mm = tr->mm;
@@ -236,6 +238,7 @@ void tracer_drop(struct tracer *t, struct tracee *tr)
 	tr->verify_path = NULL;
 	free(tr->unix_redir);
 	tr->unix_redir = NULL;
+	tracer_anchor_release(tr);
 	if (tr->state == TS_HELD)
 		t->nheld--;
 	scratch_release_slot(tr);

@@ -23,6 +23,7 @@
 #include <sys/un.h>
 
 struct pin {
+	struct tracer *t;
 	struct tracee *tr;
 	struct arch_regs regs;
 	enum abi abi;
@@ -177,6 +178,20 @@ static int pin_open(struct pin *p, const struct op *op)
 	return 0;
 }
 
+/* A path as judged, or the name anchored to it (tracer/anchor.c): a call
+ * that follows its final symlink goes through the object itself, any
+ * other through its directory. */
+static int put_anchored(struct pin *p, size_t off, const struct op_path *op_p, int arg)
+{
+	char name[PATH_MAX];
+	const char *path = op_path_pin(op_p);
+	int r = tracer_anchor(p->t, p->tr, path, op_p->follow, name, sizeof(name));
+
+	if (r < 0)
+		return r;
+	return put_path(p, off, r == 0 ? name : path, arg);
+}
+
 static int pin_paths(struct pin *p, const struct op *op)
 {
 	const struct syscall_def *sc = op->sc;
@@ -184,9 +199,9 @@ static int pin_paths(struct pin *p, const struct op *op)
 
 	/* AT_EMPTY_PATH names the fd, not a string: nothing to pin. */
 	if (op->npaths >= 1 && op->p1.raw[0] && sc->path >= 0)
-		r = put_path(p, SCRATCH_OFF_PATH1, op_path_pin(&op->p1), sc->path);
+		r = put_anchored(p, SCRATCH_OFF_PATH1, &op->p1, sc->path);
 	if (!r && op->npaths >= 2 && op->p2.raw[0] && sc->path2 >= 0)
-		r = put_path(p, SCRATCH_OFF_PATH2, op_path_pin(&op->p2), sc->path2);
+		r = put_anchored(p, SCRATCH_OFF_PATH2, &op->p2, sc->path2);
 	return r;
 }
 
@@ -283,8 +298,19 @@ static int pin_sockaddr_bytes(struct pin *p, const struct op *op, const void *by
 static int pin_sockaddr(struct pin *p, const struct op *op)
 {
 	struct sockaddr_un sun;
+	char name[sizeof(sun.sun_path)];
 	long n = sockaddr_unix_pinned(op, &sun, sizeof(sun));
+	int r;
 
+	/* A unix path socket goes through the socket file itself, opened by
+	 * us (tracer/anchor.c: also a name short enough however long the
+	 * path), else by its resolved name. */
+	if (op->kind == OP_UNIX && n != 0 &&
+	    (r = tracer_anchor(p->t, p->tr, op_path_pin(&op->p1), true, name, sizeof(name))) <= 0) {
+		if (r < 0)
+			return r;
+		n = sockaddr_unix_named(name, &sun, sizeof(sun));
+	}
 	if (n < 0)
 		return (int)n;
 	if (n > 0)
@@ -322,7 +348,7 @@ static bool has_memory_args(const struct op *op)
 
 int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
 {
-	struct pin p = { .tr = tr, .abi = tr->cur_abi, .openat2 = t->have_openat2 };
+	struct pin p = { .t = t, .tr = tr, .abi = tr->cur_abi, .openat2 = t->have_openat2 };
 	int r;
 
 	if (!has_memory_args(op))
@@ -343,9 +369,18 @@ int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
 		r = pin_exec(&p, op);
 	else
 		r = pin_sockaddr(&p, op);
+	if (!r)
+		r = pin_regs_set(t, &p);
 	if (r)
 		return r;
-	return pin_regs_set(t, &p);
+	if (tr->nanchors) {
+		uint64_t args[6];
+
+		for (int i = 0; i < 6; i++)
+			args[i] = arch_host->get_arg(&p.regs, p.abi, i);
+		tracer_anchor_note(tr, arch_host->get_nr(&p.regs), args);
+	}
+	return 0;
 }
 
 /* Reads the exec's envp (at most 4096 entries of 128 KiB) from the tracee. */

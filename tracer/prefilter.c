@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -154,6 +155,20 @@ static bool has_cmd(const uint64_t *cmds, size_t n, uint32_t cmd)
 	return false;
 }
 
+/* setsockopt stops only for IP_HDRINCL and IPV6_HDRINCL. */
+static int add_setsockopt(scmp_filter_ctx ctx, int nr)
+{
+	int r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 2,
+				 SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, IPPROTO_IP),
+				 SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, IP_HDRINCL));
+
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 2,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, IPPROTO_IPV6),
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, IPV6_HDRINCL));
+	return r;
+}
+
 /* prctl is only worth a stop for the options that touch tracing. */
 static int add_prctl(scmp_filter_ctx ctx, int nr)
 {
@@ -237,6 +252,8 @@ bool prefilter_traces_args(const struct syscall_def *sc, const uint64_t args[6])
 		       args[0] == PR_SET_DUMPABLE;
 	if (strcmp(sc->name, "prlimit64") == 0)
 		return args[0] && args[2];
+	if (strcmp(sc->name, "setsockopt") == 0)
+		return syscalls_sockopt_hdrincl(args[1], args[2]);
 	if (is_sched(sc->name)) {
 		int which = sched_which(sc->name);
 
@@ -368,6 +385,8 @@ int prefilter_build(const struct tracer_opts *o, struct prefilter **out)
 			r = add_cmds(pf->ctx, nr, ioctl_cmds, ARRAY_SIZE(ioctl_cmds));
 		else if (defs[i].sf & SF_ARG_FILTER && strncmp(defs[i].name, "fcntl", 5) == 0)
 			r = add_cmds(pf->ctx, nr, fcntl_cmds, ARRAY_SIZE(fcntl_cmds));
+		else if (defs[i].sf & SF_ARG_FILTER && strcmp(defs[i].name, "setsockopt") == 0)
+			r = add_setsockopt(pf->ctx, nr);
 		else if (defs[i].sf & SF_ARG_FILTER)
 			r = add_prctl(pf->ctx, nr);
 		else if (defs[i].decode == dec_process)

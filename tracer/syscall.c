@@ -415,7 +415,9 @@ static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const st
 	 * another thread can still change. */
 	/* Without a policy nothing is protected: unpinnable calls (32-bit ABIs)
 	 * are only observed. */
-	if ((d->action == ACT_ALLOW || d->action == ACT_HOLD) && tracer_pin(t, tr, op) < 0 &&
+	int r;
+
+	if ((d->action == ACT_ALLOW || d->action == ACT_HOLD) && (r = tracer_pin(t, tr, op)) < 0 &&
 	    enforce_policy(t->enf)) {
 		struct proc_info pi;
 		struct verdict v = d->v;
@@ -425,6 +427,13 @@ static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const st
 		 * will see. Nothing to deny, and no deny to record. */
 		if (!still_at_stop(t, tr))
 			return;
+		/* What was judged is gone since (tracer/anchor.c): the kernel's
+		 * answer now. */
+		if (r == -ENOENT || r == -ENOTDIR) {
+			tracer_fail_syscall(t, tr, at_seccomp, r);
+			tracer_resume(t, tr, 0);
+			return;
+		}
 
 		proc_info_of(tr, &pi);
 		v.decision = v.effective = DECISION_DENY;
@@ -559,6 +568,19 @@ static bool signal_missing(struct tracer *t, struct tracee *tr, bool at_seccomp,
 	return true;
 }
 
+static void mark_landlocked(struct tracee *x, void *ctx)
+{
+	if (x->tgid == *(pid_t *)ctx)
+		x->landlocked = true;
+}
+
+/* A Landlock domain of the process's own (all its threads, to be safe:
+ * LANDLOCK_RESTRICT_SELF_TSYNC): no more fd-link names (tracer/anchor.c). */
+static void landlocked(struct tracer *t, struct tracee *tr)
+{
+	tracee_foreach(t->tt, mark_landlocked, &tr->tgid);
+}
+
 static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, bool at_seccomp)
 {
 	struct op *op = &t->op;
@@ -571,6 +593,8 @@ static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, 
 		return;
 	if (op->kind == OP_SIGNAL && !op->err && signal_missing(t, tr, at_seccomp, op))
 		return;
+	if (op->kind == OP_DANGER && strcmp(op->name, "landlock_restrict_self") == 0)
+		landlocked(t, tr);
 	proc_info_of(tr, &pi);
 	if (op->kind == OP_EXEC)
 		pi.depth = tr->depth + 1;
@@ -669,6 +693,12 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 		tracer_resume(t, tr, 0);
 		return;
 	}
+	/* The thread's last anchored call, restarted after a signal: decided,
+	 * and its fds still open; any other call ends them. */
+	if (tr->nanchors && tracer_anchor_restart(tr, nr, c.args)) {
+		tracer_resume(t, tr, 0);
+		return;
+	}
 	if (tr->unix_redir && tracer_unix_redirect_armed(tr, nr, c.args)) {
 		tracer_resume(t, tr, 0); /* the rewound connect of a redirect_to_unix */
 		return;
@@ -686,7 +716,7 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 	}
 	sc = syscalls_lookup(c.abi, nr);
 	if (sc && (sc->sf & SF_CREDS))
-		tr->creds = TRACEE_CREDS_UNKNOWN; /* read again at its next notified open */
+		tr->creds = TRACEE_CREDS_UNKNOWN, tr->anchor_ok = 0; /* read again when needed */
 	if (!sc || !tracer_traces_class(&t->o, sc->class) ||
 	    (!at_seccomp && !prefilter_traces_args(sc, c.args)) ||
 	    (t->o.static_read_open && syscalls_open_read_only(sc, c.args))) {

@@ -29,6 +29,10 @@ struct tracer_opts {
 	/* In the child before the prefilter (and after child_setup): a kernel
 	 * guard for what leaves the traced set (landlock_scope_domain). */
 	int (*child_guard)(void);
+	/* The tree runs in a Landlock domain agentsh is not in (a backend or
+	 * child_guard put it there): it may not follow agentsh's fd links, so
+	 * path calls are pinned by name (tracer/anchor.c). */
+	bool tree_landlocked;
 	/* trace.verify_open: exit-time check of opened fds. AUTO = only where
 	 * openat2 pinning is unavailable. */
 	enum { VERIFY_AUTO = 0, VERIFY_ALWAYS, VERIFY_NEVER } verify_open;
@@ -93,6 +97,12 @@ struct tracee {
 	struct unix_redirect *unix_redir; /* redirect_to_unix in progress (tracer/unix_redirect.c) */
 	unsigned verify_ops;
 	uint8_t creds;         /* enum tracee_creds */
+	int8_t anchor_ok;      /* may follow our fd links (tracer/anchor.c): 0 unknown, 1, -1 */
+	bool landlocked;       /* made a Landlock domain of its own (inherited) */
+	uint8_t nanchors;      /* the fds its last anchored call goes through */
+	int anchor_fd[3];
+	long anchor_nr;        /* ... and that call, to know it when restarted */
+	uint64_t anchor_args[6];
 	struct scratch_mm *mm; /* the address space's scratch region (shared by threads) */
 	int slot;             /* this thread's slot in it, -1 none */
 	uint64_t stub_trap_ip; /* exec-time mapping stub's int3 (tracer/scratch.c), 0 none;

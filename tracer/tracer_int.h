@@ -39,6 +39,7 @@ struct tracer {
 	int root_status;
 	struct creds_self self_creds; /* read at the first soft_delete */
 	bool have_self_creds;
+	int8_t self_dumpable; /* PR_GET_DUMPABLE, read once: 0 unknown, 1, -1 */
 	bool sigpipe_dfl; /* SIGPIPE was SIG_DFL: ignored here, restored in the command */
 	bool sink_killed; /* the events sink failed: the tree was killed, exit 125 */
 };
@@ -53,6 +54,19 @@ int64_t tracer_now_ms(void);
 /* tracer/pin.c: copies an allowed call's checked arguments into the scratch
  * region and points the call there. 0 or -errno (then the call is denied). */
 int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op);
+/* tracer/anchor.c: path, as judged, opened by the tracer without following
+ * any symlink (its directory, or the object itself when `object`), and the
+ * name through that fd written to out: 0; 1 when it cannot be anchored here
+ * (pin path as it is); -errno when the name no longer leads where it did. */
+int tracer_anchor(struct tracer *t, struct tracee *tr, const char *path, bool object, char *out,
+		  size_t cap);
+/* The pinned call (its number and final arguments), to know it again. */
+void tracer_anchor_note(struct tracee *tr, long nr, const uint64_t args[6]);
+/* At tr's next traced syscall: true when it is the anchored call again (a
+ * restart after a signal: already decided, its fds kept); else the fds are
+ * closed. */
+bool tracer_anchor_restart(struct tracee *tr, long nr, const uint64_t args[6]);
+void tracer_anchor_release(struct tracee *tr);
 /* tracer/mmsg.c: decides and pins every message of a sendmmsg; false when
  * there is nothing to decide (no message names an address). */
 bool tracer_sendmmsg(struct tracer *t, struct tracee *tr, bool at_seccomp, const uint64_t args[6],

@@ -1,0 +1,142 @@
+/*
+ * Anchored names: a path call other than an open (chmod, unlink, rename,
+ * mkdir, a unix connect ...) has no RESOLVE_NO_SYMLINKS; the kernel walks
+ * the pinned name again after the decision, and a directory on the way
+ * swapped for a symlink in between (threat model 2) sends it elsewhere. So
+ * the tracer opens what was judged itself, refusing any symlink on the way
+ * (openat2 RESOLVE_NO_SYMLINKS), and the call is pinned with a name that
+ * goes through that open file: /proc/<agentsh>/fd/N/<last component>, or
+ * /proc/<agentsh>/fd/N for a call that follows its final symlink and acts
+ * on the object itself. The kernel lets the tracee through our fd links
+ * only when it may ptrace-read us (same credentials and agentsh dumpable,
+ * or CAP_SYS_PTRACE, and no Landlock domain of its own); otherwise, in
+ * another root or mount namespace and for an attached tree, the name is
+ * pinned as resolved (the race stays open there, as docs/ptrace-mode.md
+ * says). The fds live until the thread's next traced
+ * syscall, so a call restarted after a signal finds them.
+ */
+#include "compat.h"
+#include "tracer_int.h"
+#include "log.h"
+#include "scratch.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+static bool self_creds(struct tracer *t)
+{
+	if (!t->have_self_creds && creds_self_read(&t->self_creds) == 0)
+		t->have_self_creds = true;
+	return t->have_self_creds;
+}
+
+/* Whether tr's kernel walk may follow /proc/<agentsh>/fd/N (cached in
+ * tr->anchor_ok until its credentials may change: exec, set*id calls). */
+static bool tracee_may_follow(struct tracer *t, struct tracee *tr)
+{
+	const uint64_t ptrace_cap = 1ull << CAP_SYS_PTRACE;
+	struct task_status st;
+	char dir[32];
+	const char *root = scratch_mm_root(tr->mm, tr->tgid);
+
+	if (!root || root[0] || !t->have_openat2 || t->attached || t->o.tree_landlocked ||
+	    tr->landlocked || !self_creds(t))
+		return false;
+	if (t->self_dumpable == 0)
+		t->self_dumpable = prctl(PR_GET_DUMPABLE) == 1 ? 1 : -1;
+	if (tr->anchor_ok == 0) {
+		bool ok = false;
+
+		snprintf(dir, sizeof(dir), "/proc/%d", tr->tid);
+		if (task_status_read(dir, &st) == 0 && st.cr.known) {
+			if (task_creds_equal(&st.cr, &t->self_creds.cr))
+				ok = t->self_dumpable > 0 || (t->self_creds.cr.capeff & ptrace_cap);
+			else
+				ok = (st.cr.capeff & ptrace_cap) &&
+				     creds_same_userns(&t->self_creds, &st.cr);
+		}
+		tr->anchor_ok = ok ? 1 : -1;
+	}
+	return tr->anchor_ok > 0;
+}
+
+static int open_no_symlinks(const char *path, bool dir)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0),
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+int tracer_anchor(struct tracer *t, struct tracee *tr, const char *path, bool object, char *out,
+		  size_t cap)
+{
+	char dir[PATH_MAX];
+	const char *base = "";
+	size_t n = strlen(path), end = n;
+	int fd, w;
+
+	if (path[0] != '/' || n >= sizeof(dir) || strncmp(path, "/proc/", 6) == 0 ||
+	    tr->nanchors >= ARRAY_SIZE(tr->anchor_fd) || !tracee_may_follow(t, tr))
+		return 1;
+	if (object) {
+		fd = open_no_symlinks(path, false);
+	} else {
+		/* The last component (with any trailing slashes, which the
+		 * kernel gives their meaning) below its directory. */
+		while (end > 1 && path[end - 1] == '/')
+			end--;
+		while (end > 0 && path[end - 1] != '/')
+			end--;
+		base = path + end;
+		if (end <= 1 || !base[0] || base[0] == '/' || strncmp(base, "./", 2) == 0 ||
+		    strncmp(base, "../", 3) == 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+			return 1; /* "/x", "d/.", "d/..": as resolved */
+		memcpy(dir, path, end - 1);
+		dir[end - 1] = 0;
+		fd = open_no_symlinks(dir, true);
+	}
+	/* Missing: the kernel fails the call the same way (a creating call
+	 * names its directory, which exists when the call can work). A symlink
+	 * or a mount's magic now on the way: the name changed since the
+	 * decision. Out of fds: as resolved. */
+	if (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM)
+		return 1;
+	if (fd < 0)
+		return fd;
+	w = snprintf(out, cap, "/proc/%d/fd/%d%s%s", t->self_pid, fd, object ? "" : "/", base);
+	if (w < 0 || (size_t)w >= cap) {
+		close(fd);
+		return 1;
+	}
+	tr->anchor_fd[tr->nanchors++] = fd;
+	return 0;
+}
+
+void tracer_anchor_note(struct tracee *tr, long nr, const uint64_t args[6])
+{
+	tr->anchor_nr = nr;
+	memcpy(tr->anchor_args, args, sizeof(tr->anchor_args));
+}
+
+bool tracer_anchor_restart(struct tracee *tr, long nr, const uint64_t args[6])
+{
+	if (!tr->nanchors)
+		return false;
+	if (nr == tr->anchor_nr && memcmp(args, tr->anchor_args, sizeof(tr->anchor_args)) == 0)
+		return true;
+	tracer_anchor_release(tr);
+	return false;
+}
+
+void tracer_anchor_release(struct tracee *tr)
+{
+	while (tr->nanchors)
+		close(tr->anchor_fd[--tr->nanchors]);
+}
