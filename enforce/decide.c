@@ -15,6 +15,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <limits.h>
+#include <linux/userfaultfd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -137,6 +138,18 @@ static bool danger_integrity(const struct op *op, struct verdict *v)
 			    "io_uring performs syscalls the tracer cannot see");
 		return true;
 	}
+	/* A userfaultfd that also takes kernel faults makes whoever reads the
+	 * page wait for its handler: the tracer's reads of the tracee's memory
+	 * too, and with them the whole session, for as long as it likes. One
+	 * for user-mode faults only lets such reads fail with EFAULT. */
+	if ((strcmp(n, "userfaultfd") == 0 ||
+	     (strcmp(n, "ioctl") == 0 && (uint32_t)op->arg1 == USERFAULTFD_IOC_NEW)) &&
+	    !(op->flags & UFFD_USER_MODE_ONLY)) {
+		verdict_set(v, DECISION_DENY, "deny-userfaultfd",
+			    "a userfaultfd that handles kernel faults could stall the tracer "
+			    "(UFFD_USER_MODE_ONLY is allowed)");
+		return true;
+	}
 	if (strcmp(n, "seccomp") == 0 && op->flags == SECCOMP_SET_MODE_FILTER &&
 	    (op->arg1 & SECCOMP_FILTER_FLAG_NEW_LISTENER)) {
 		verdict_set(v, DECISION_DENY, "deny-seccomp-listener",
@@ -165,6 +178,8 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 
 		if (*n == 'i' && (cmd == TIOCSTI || cmd == TIOCLINUX))
 			return false;
+		if (*n == 'i' && cmd == USERFAULTFD_IOC_NEW)
+			return true; /* user-mode faults only (danger_integrity) */
 		return !outside_tree(pi);
 	}
 	if (strcmp(n, "prlimit64") == 0)
@@ -181,6 +196,8 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 		return op->target_pid >= 0 && !(op->flags & PERF_FLAG_PID_CGROUP) &&
 		       !outside_tree(pi);
 
+	if (strcmp(n, "userfaultfd") == 0)
+		return true; /* user-mode faults only (danger_integrity) */
 	if (strcmp(n, "seccomp") == 0 || strcmp(n, "landlock_restrict_self") == 0)
 		return true; /* plain filters and Landlock only restrict the tracee further */
 	if (strcmp(n, "personality") == 0)

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <linux/sockios.h>
+#include <linux/userfaultfd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -173,6 +174,9 @@ int dec_danger(const struct sc_ctx *c, struct op *op)
 	if (strcmp(sc->name, "fcntl") == 0 || strcmp(sc->name, "fcntl64") == 0 ||
 	    strcmp(sc->name, "ioctl") == 0)
 		dec_owner(c, op);
+	/* /dev/userfaultfd's USERFAULTFD_IOC_NEW: the new fd's flags. */
+	if (strcmp(sc->name, "ioctl") == 0 && (uint32_t)c->args[1] == USERFAULTFD_IOC_NEW)
+		op->flags = c->args[2];
 	dec_sched_target(c, op);
 	/* i386's socketcall and the no-prefilter mode get every option here. */
 	if (strcmp(sc->name, "setsockopt") == 0 &&

@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/userfaultfd.h>
 #include <linux/seccomp.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -130,10 +131,11 @@ static int add_sched(scmp_filter_ctx ctx, const char *name, int nr)
 	return r;
 }
 
-/* ioctl stops only for the commands that type into a terminal or set an
- * fd's SIGIO owner; fcntl only for
+/* ioctl stops only for the commands that type into a terminal, set an
+ * fd's SIGIO owner or make a userfaultfd (/dev/userfaultfd); fcntl only for
  * F_SETOWN(_EX). The kernel reads cmd as 32 bits: only those are compared. */
-static const uint64_t ioctl_cmds[] = { TIOCSTI, TIOCLINUX, FIOSETOWN, SIOCSPGRP };
+static const uint64_t ioctl_cmds[] = { TIOCSTI, TIOCLINUX, FIOSETOWN, SIOCSPGRP,
+					USERFAULTFD_IOC_NEW };
 static const uint64_t fcntl_cmds[] = { F_SETOWN, F_SETOWN_EX };
 
 static int add_cmds(scmp_filter_ctx ctx, int nr, const uint64_t *cmds, size_t n)
