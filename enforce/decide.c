@@ -3,6 +3,7 @@
 #include "enforce_int.h"
 #include "log.h"
 #include "fs/resolve.h"
+#include "syscalls/syscalls.h"
 
 #include <fcntl.h>
 #include <linux/perf_event.h>
@@ -16,6 +17,7 @@
 #include <sys/prctl.h>
 #include <limits.h>
 #include <linux/userfaultfd.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -221,6 +223,17 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 static const char raw_packets_why[] =
 	"a raw packet carries its own destination, which no network rule can judge";
 
+/* The host's packet filter (iptables' tables by setsockopt, nftables by
+ * netlink) can send an address the policy allows to one it denies, and
+ * outlives the session: not the tree's to change under a policy. */
+static const char packet_filter_why[] =
+	"the host's packet filter could send an allowed address to a denied one";
+
+static bool packet_filter_socket(const struct op *op)
+{
+	return op->family == AF_NETLINK && (int)op->arg1 == NETLINK_NETFILTER;
+}
+
 static bool raw_packets(const struct op *op)
 {
 	if (op->family == AF_PACKET)
@@ -241,8 +254,10 @@ static void decide_danger(const struct enforce *e, const struct proc_info *pi, c
 		return;
 	}
 	snprintf(rule, sizeof(rule), "deny-%s", op->name);
-	if (strcmp(op->name, "setsockopt") == 0)
+	if (strcmp(op->name, "setsockopt") == 0 && op->flags == SOCKOPT_HDRINCL)
 		verdict_set(v, DECISION_DENY, "deny-raw-packets", "%s", raw_packets_why);
+	else if (strcmp(op->name, "setsockopt") == 0)
+		verdict_set(v, DECISION_DENY, "deny-packet-filter", "%s", packet_filter_why);
 	else if (strcmp(op->name, "unknown_syscall") == 0)
 		verdict_set(v, DECISION_DENY, rule,
 			    "syscall %llu is newer than this agentsh knows (ENOSYS, as an older kernel)",
@@ -564,6 +579,8 @@ static void decide(struct enforce *e, const struct proc_info *pi, const struct o
 				    "socket family %d is blocked", op->family);
 		else if (e->p && raw_packets(op))
 			verdict_set(v, DECISION_DENY, "deny-raw-packets", "%s", raw_packets_why);
+		else if (e->p && packet_filter_socket(op))
+			verdict_set(v, DECISION_DENY, "deny-packet-filter", "%s", packet_filter_why);
 		else
 			verdict_set(v, DECISION_ALLOW, "", "%s", "");
 	} else if (!e->p || unnamed_failure(op)) {

@@ -266,11 +266,57 @@ int dec_path(const struct sc_ctx *c, struct op *op)
 
 /* utimensat(fd, NULL, ...) and futimesat(fd, NULL, ...) set an open file's
  * times (futimens): an fd already decided, like fchmod. */
+/*
+ * A call that changes the file an open fd names (fchmod, fchown, fsetxattr,
+ * futimens, chattr's ioctls): judged as the same change by path, so that a
+ * file the policy lets a process open for reading only cannot be changed
+ * through that fd. Pipes, sockets and anonymous inodes name no file. The fd
+ * itself is not pinned: a thread that dup2()s another file onto it after
+ * the decision is not caught.
+ */
+int syscalls_decode_fd_file(const struct sc_ctx *c, struct op *op, int fd, unsigned ops)
+{
+	struct op_path *p = &op->p1;
+	char link[64], target[16];
+	ssize_t n;
+	int r;
+
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->tid, fd);
+	n = readlink(link, target, sizeof(target));
+	if (n <= 0 || target[0] != '/') {
+		op->kind = OP_NONE; /* EBADF natively, or no file */
+		return 0;
+	}
+	op->kind = OP_FILE;
+	op->ops = ops;
+	p->raw[0] = 0; /* nothing to pin */
+	p->dirfd = fd;
+	p->follow = true;
+	r = fs_resolve_ex(c->root, c->tid, c->tgid, fd, "", FS_EMPTY_OK | FS_FOLLOW, p->path,
+			  sizeof(p->path), p->pin, sizeof(p->pin));
+	p->proc_fd_pid = fs_resolve_proc_fd_pid();
+	if (r) {
+		op->err_what = "fd";
+		op->err_native = fs_error_native(r);
+		return op->err = r;
+	}
+	op->npaths = 1;
+	return 0;
+}
+
+int dec_fdfile(const struct sc_ctx *c, struct op *op)
+{
+	return syscalls_decode_fd_file(c, op, (int)(int32_t)c->args[op->sc->dirfd], op->sc->ops);
+}
+
 int dec_utimens(const struct sc_ctx *c, struct op *op)
 {
-	if (!c->args[op->sc->path])
-		return 0;
-	return dec_path(c, op);
+	int fd = (int)(int32_t)c->args[op->sc->dirfd];
+
+	if (c->args[op->sc->path])
+		return dec_path(c, op);
+	/* futimens(fd): the fd's file (AT_FDCWD: EFAULT natively). */
+	return fd == AT_FDCWD ? 0 : syscalls_decode_fd_file(c, op, fd, op->sc->ops);
 }
 
 /* open_by_handle_at names no path: nothing to match a rule against, so it is

@@ -3,8 +3,10 @@
 #include "syscalls.h"
 #include "mem.h"
 #include "fs/resolve.h"
+#include "policy/policy.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/sockios.h>
 #include <linux/userfaultfd.h>
 #include <netinet/in.h>
@@ -154,10 +156,28 @@ static void dec_sched_target(const struct sc_ctx *c, struct op *op)
 	}
 }
 
-bool syscalls_sockopt_hdrincl(uint64_t level, uint64_t optname)
+/* IPT_SO_SET_REPLACE and _ADD_COUNTERS (64, 65; IP6T_ the same at IPV6),
+ * ARPT_ (96, 97), EBT_SO_SET_ENTRIES and _COUNTERS (128, 129). */
+const struct sockopt_def syscalls_sockopts[SYSCALLS_SOCKOPTS] = {
+	{ IPPROTO_IP, IP_HDRINCL, SOCKOPT_HDRINCL },
+	{ IPPROTO_IPV6, IPV6_HDRINCL, SOCKOPT_HDRINCL },
+	{ IPPROTO_IP, 64, SOCKOPT_PACKET_FILTER },
+	{ IPPROTO_IP, 65, SOCKOPT_PACKET_FILTER },
+	{ IPPROTO_IPV6, 64, SOCKOPT_PACKET_FILTER },
+	{ IPPROTO_IPV6, 65, SOCKOPT_PACKET_FILTER },
+	{ IPPROTO_IP, 96, SOCKOPT_PACKET_FILTER },
+	{ IPPROTO_IP, 97, SOCKOPT_PACKET_FILTER },
+	{ IPPROTO_IP, 128, SOCKOPT_PACKET_FILTER },
+	{ IPPROTO_IP, 129, SOCKOPT_PACKET_FILTER },
+};
+
+enum sockopt_kind syscalls_sockopt_kind(uint64_t level, uint64_t optname)
 {
-	return ((int)level == IPPROTO_IP && (int)optname == IP_HDRINCL) ||
-	       ((int)level == IPPROTO_IPV6 && (int)optname == IPV6_HDRINCL);
+	for (size_t i = 0; i < SYSCALLS_SOCKOPTS; i++)
+		if ((int)level == syscalls_sockopts[i].level &&
+		    (int)optname == syscalls_sockopts[i].optname)
+			return syscalls_sockopts[i].kind;
+	return SOCKOPT_OTHER;
 }
 
 int dec_danger(const struct sc_ctx *c, struct op *op)
@@ -174,14 +194,22 @@ int dec_danger(const struct sc_ctx *c, struct op *op)
 	if (strcmp(sc->name, "fcntl") == 0 || strcmp(sc->name, "fcntl64") == 0 ||
 	    strcmp(sc->name, "ioctl") == 0)
 		dec_owner(c, op);
+	/* chattr: the attributes of the fd's file (immutable, append-only ...)
+	 * change like its mode, whatever the fd was opened for. */
+	if (strcmp(sc->name, "ioctl") == 0 &&
+	    ((uint32_t)c->args[1] == FS_IOC_SETFLAGS || (uint32_t)c->args[1] == FS_IOC32_SETFLAGS ||
+	     (uint32_t)c->args[1] == FS_IOC_FSSETXATTR))
+		return syscalls_decode_fd_file(c, op, (int)(int32_t)c->args[0], FOP_CHMOD);
 	/* /dev/userfaultfd's USERFAULTFD_IOC_NEW: the new fd's flags. */
 	if (strcmp(sc->name, "ioctl") == 0 && (uint32_t)c->args[1] == USERFAULTFD_IOC_NEW)
 		op->flags = c->args[2];
 	dec_sched_target(c, op);
 	/* i386's socketcall and the no-prefilter mode get every option here. */
-	if (strcmp(sc->name, "setsockopt") == 0 &&
-	    !syscalls_sockopt_hdrincl(c->args[1], c->args[2]))
-		op->kind = OP_NONE;
+	if (strcmp(sc->name, "setsockopt") == 0) {
+		op->flags = syscalls_sockopt_kind(c->args[1], c->args[2]);
+		if (op->flags == SOCKOPT_OTHER)
+			op->kind = OP_NONE;
+	}
 	if (strcmp(sc->name, "prlimit64") == 0) {
 		op->target_pid = (pid_t)c->args[0]; /* 0: the caller */
 		op->arg1 = c->args[2];               /* the new limit, 0: only read */

@@ -68,8 +68,19 @@ long syscalls_late_nr(const char *name);
 const struct syscall_def *syscalls_by_name(const char *name);
 /* Iterates every row (for the prefilter). */
 const struct syscall_def *syscalls_table(size_t *n);
-/* setsockopt's options that make a raw socket write its own IP header. */
-bool syscalls_sockopt_hdrincl(uint64_t level, uint64_t optname);
+/* The file fd names, changed by ops (fchmod ...): OP_FILE on its path, or
+ * OP_NONE when fd names no file. */
+int syscalls_decode_fd_file(const struct sc_ctx *c, struct op *op, int fd, unsigned ops);
+/* The setsockopt options that are decided: those that make a raw socket
+ * write its own IP header, and those that replace a table of the host's
+ * packet filter (iptables, ip6tables, arptables, ebtables). */
+enum sockopt_kind { SOCKOPT_OTHER, SOCKOPT_HDRINCL, SOCKOPT_PACKET_FILTER };
+#define SYSCALLS_SOCKOPTS 10
+extern const struct sockopt_def {
+	int level, optname;
+	enum sockopt_kind kind;
+} syscalls_sockopts[SYSCALLS_SOCKOPTS];
+enum sockopt_kind syscalls_sockopt_kind(uint64_t level, uint64_t optname);
 /* A unix socket's path name (op->p1.raw) resolved in the caller's root and
  * cwd into op->p1.path, as the kernel will look it up; an error is noted in
  * op->err (the kernel fails the call too). Abstract names are left as they are. */
@@ -96,7 +107,8 @@ bool syscalls_open_filterable(const struct syscall_def *sc);
 
 #define X_DECODERS(X)                                                                              \
 	X(exec) X(open) X(path) X(by_handle) X(socket) X(sockaddr) X(listen) X(sendto) X(sendmsg)  \
-	X(sendmmsg) X(socketcall) X(signal) X(process) X(danger) X(memguard) X(none) X(utimens)
+	X(sendmmsg) X(socketcall) X(signal) X(process) X(danger) X(memguard) X(none) X(utimens)   \
+	X(fdfile)
 #define X(d) int dec_##d(const struct sc_ctx *c, struct op *op);
 X_DECODERS(X)
 #undef X

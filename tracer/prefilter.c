@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/fs.h>
 #include <linux/userfaultfd.h>
 #include <linux/seccomp.h>
 #include <fcntl.h>
@@ -132,10 +133,12 @@ static int add_sched(scmp_filter_ctx ctx, const char *name, int nr)
 }
 
 /* ioctl stops only for the commands that type into a terminal, set an
- * fd's SIGIO owner or make a userfaultfd (/dev/userfaultfd); fcntl only for
+ * fd's SIGIO owner, make a userfaultfd (/dev/userfaultfd) or change a
+ * file's attributes (chattr); fcntl only for
  * F_SETOWN(_EX). The kernel reads cmd as 32 bits: only those are compared. */
-static const uint64_t ioctl_cmds[] = { TIOCSTI, TIOCLINUX, FIOSETOWN, SIOCSPGRP,
-					USERFAULTFD_IOC_NEW };
+static const uint64_t ioctl_cmds[] = { TIOCSTI,	    TIOCLINUX,		FIOSETOWN,
+					SIOCSPGRP,	    USERFAULTFD_IOC_NEW, FS_IOC_SETFLAGS,
+					FS_IOC32_SETFLAGS, FS_IOC_FSSETXATTR };
 static const uint64_t fcntl_cmds[] = { F_SETOWN, F_SETOWN_EX };
 
 static int add_cmds(scmp_filter_ctx ctx, int nr, const uint64_t *cmds, size_t n)
@@ -157,17 +160,16 @@ static bool has_cmd(const uint64_t *cmds, size_t n, uint32_t cmd)
 	return false;
 }
 
-/* setsockopt stops only for IP_HDRINCL and IPV6_HDRINCL. */
+/* setsockopt stops only for the options decided (syscalls_sockopts). */
 static int add_setsockopt(scmp_filter_ctx ctx, int nr)
 {
-	int r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 2,
-				 SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, IPPROTO_IP),
-				 SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, IP_HDRINCL));
+	int r = 0;
 
-	if (!r)
-		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 2,
-				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, IPPROTO_IPV6),
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, IPV6_HDRINCL));
+	for (size_t i = 0; !r && i < SYSCALLS_SOCKOPTS; i++)
+		r = seccomp_rule_add(
+			ctx, SCMP_ACT_TRACE(0), nr, 2,
+			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint64_t)syscalls_sockopts[i].level),
+			SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint64_t)syscalls_sockopts[i].optname));
 	return r;
 }
 
@@ -255,7 +257,7 @@ bool prefilter_traces_args(const struct syscall_def *sc, const uint64_t args[6])
 	if (strcmp(sc->name, "prlimit64") == 0)
 		return args[0] && args[2];
 	if (strcmp(sc->name, "setsockopt") == 0)
-		return syscalls_sockopt_hdrincl(args[1], args[2]);
+		return syscalls_sockopt_kind(args[1], args[2]) != SOCKOPT_OTHER;
 	if (is_sched(sc->name)) {
 		int which = sched_which(sc->name);
 
