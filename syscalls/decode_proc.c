@@ -187,6 +187,15 @@ int dec_danger(const struct sc_ctx *c, struct op *op)
 	op->kind = OP_DANGER;
 	op->flags = c->args[0];
 	op->arg1 = c->args[1];
+	/* Arguments the kernel takes as int or unsigned int: only their 32
+	 * bits mean anything (seccomp(SET_MODE_FILTER | 1 << 32, NEW_LISTENER)
+	 * is a listener). */
+	if (strcmp(sc->name, "prctl") == 0 || strcmp(sc->name, "personality") == 0)
+		op->flags = (uint32_t)c->args[0];
+	if (strcmp(sc->name, "seccomp") == 0 || strcmp(sc->name, "setns") == 0) {
+		op->flags = (uint32_t)c->args[0];
+		op->arg1 = (uint32_t)c->args[1];
+	}
 	if (strcmp(sc->name, "unknown_syscall") == 0)
 		op->flags = (uint64_t)c->nr;
 	if (strcmp(sc->name, "pidfd_getfd") == 0)

@@ -88,6 +88,7 @@ struct op {
 	uint8_t sa_raw[128];    /* the sockaddr as read (what gets pinned) */
 	uint32_t sa_len;
 	uint64_t msg_ptr;       /* sendmsg: the msghdr's address */
+	bool any_dest;          /* sent to 0.0.0.0 or ::, judged as where it goes (addr) */
 
 	/* OP_SIGNAL */
 	int sig;

@@ -22,11 +22,12 @@ static int decode_in4(const void *buf, size_t len, struct op *op)
 
 static int decode_in6(const void *buf, size_t len, struct op *op)
 {
-	struct sockaddr_in6 sin6;
+	struct sockaddr_in6 sin6 = { 0 };
 
-	if (len < sizeof(sin6))
+	/* The kernel takes RFC 2133's 24 bytes (no sin6_scope_id). */
+	if (len < offsetof(struct sockaddr_in6, sin6_scope_id))
 		return -EINVAL;
-	memcpy(&sin6, buf, sizeof(sin6));
+	memcpy(&sin6, buf, len < sizeof(sin6) ? len : sizeof(sin6));
 	op->port = ntohs(sin6.sin6_port);
 	if (IN6_IS_ADDR_V4MAPPED(&sin6.sin6_addr)) {
 		inet_ntop(AF_INET, &sin6.sin6_addr.s6_addr[12], op->addr, sizeof(op->addr));
@@ -79,6 +80,15 @@ int sockaddr_decode(const void *buf, size_t len, struct op *op)
 		return decode_in6(buf, len, op);
 	case AF_UNIX:
 		return decode_un(buf, len, op);
+	case AF_UNSPEC:
+		/* connect(AF_UNSPEC) dissolves an association: nothing to
+		 * judge. IPv4's sendto and bind take it as AF_INET. */
+		if (op->net_op && strcmp(op->net_op, "connect") == 0)
+			return 0;
+		if (decode_in4(buf, len, op) < 0)
+			return -EINVAL;
+		op->family = AF_INET;
+		return 0;
 	default:
 		return 0; /* other families: judged by family at socket() */
 	}

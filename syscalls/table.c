@@ -156,6 +156,7 @@ void op_reset(struct op *op)
 	op->sockaddr_arg = -1;
 	op->sa_len = 0;
 	op->msg_ptr = 0;
+	op->any_dest = false;
 	op->sig = 0;
 	op->target_pid = op->target_tid = 0;
 	op->target_group = false;

@@ -284,6 +284,10 @@ static int pin_sockaddr_bytes(struct pin *p, const struct op *op, const void *by
 
 		if (mem_read(p->tr->tid, op->msg_ptr, &m, sizeof(m)) < 0)
 			return -EFAULT;
+		/* To 0.0.0.0 the source is the destination: IP_PKTINFO could
+		 * pick it (tracer/syscall.c any_destination). */
+		if (op->any_dest && m.msg_controllen)
+			return -EPERM;
 		m.msg_name = (void *)(uintptr_t)sa;
 		m.msg_namelen = (socklen_t)len;
 		at = scratch_put(p->tr, SCRATCH_OFF_MSG, &m, sizeof(m));

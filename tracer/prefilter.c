@@ -179,7 +179,9 @@ static int add_prctl(scmp_filter_ctx ctx, int nr)
 	static const uint64_t opts[] = { PR_SET_SECCOMP, PR_SET_PTRACER, PR_SET_DUMPABLE };
 
 	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
-		int r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1, SCMP_A0(SCMP_CMP_EQ, opts[i], 0));
+		/* option is an int: the kernel ignores the upper 32 bits */
+		int r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
+					 SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, opts[i]));
 		if (r)
 			return r;
 	}
@@ -252,8 +254,8 @@ bool prefilter_traces_args(const struct syscall_def *sc, const uint64_t args[6])
 	if (strncmp(sc->name, "fcntl", 5) == 0)
 		return has_cmd(fcntl_cmds, ARRAY_SIZE(fcntl_cmds), (uint32_t)args[1]);
 	if (strcmp(sc->name, "prctl") == 0)
-		return args[0] == PR_SET_SECCOMP || args[0] == PR_SET_PTRACER ||
-		       args[0] == PR_SET_DUMPABLE;
+		return (int)args[0] == PR_SET_SECCOMP || (int)args[0] == PR_SET_PTRACER ||
+		       (int)args[0] == PR_SET_DUMPABLE;
 	if (strcmp(sc->name, "prlimit64") == 0)
 		return args[0] && args[2];
 	if (strcmp(sc->name, "setsockopt") == 0)

@@ -7,7 +7,10 @@
 #include "fs/resolve.h"
 #include "procstat.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ptrace.h>
@@ -568,6 +571,48 @@ static bool signal_missing(struct tracer *t, struct tracee *tr, bool at_seccomp,
 	return true;
 }
 
+/*
+ * 0.0.0.0 (any of 0/8) or :: names no host: the route lookup sends to the
+ * socket's own source address (ip_route_output: daddr = saddr), loopback
+ * when it has none. So such a connect or send is judged as the address it
+ * will reach: the one the socket is bound to, else 127.0.0.1 or ::1. A
+ * sendmsg whose control messages could pick another source (IP_PKTINFO) is
+ * refused when pinned (tracer/pin.c); i386's socketcall hides the socket:
+ * loopback is judged there and the sendmsg check still holds.
+ */
+static void any_destination(struct tracer *t, struct tracee *tr, struct op *op)
+{
+	const struct syscall_def *sc = syscalls_lookup(tr->cur_abi, t->cur_nr);
+	bool v6 = strchr(op->addr, ':') != NULL;
+	struct sockaddr_in6 sa;
+	socklen_t len = sizeof(sa);
+	int pfd, sfd = -1;
+
+	if (v6 ? strcmp(op->addr, "::") != 0 : strncmp(op->addr, "0.", 2) != 0)
+		return;
+	op->any_dest = true;
+	snprintf(op->addr, sizeof(op->addr), "%s", v6 ? "::1" : "127.0.0.1");
+	if (!sc || strcmp(sc->name, "socketcall") == 0)
+		return;
+	pfd = (int)syscall(SYS_pidfd_open, tr->tgid, 0);
+	if (pfd >= 0)
+		sfd = (int)syscall(SYS_pidfd_getfd, pfd, (int)(int32_t)t->cur_args[0], 0);
+	if (sfd >= 0 && getsockname(sfd, (struct sockaddr *)&sa, &len) == 0) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&sa;
+
+		if (sa.sin6_family == AF_INET && s4->sin_addr.s_addr != htonl(INADDR_ANY))
+			inet_ntop(AF_INET, &s4->sin_addr, op->addr, sizeof(op->addr));
+		else if (sa.sin6_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&sa.sin6_addr))
+			inet_ntop(AF_INET, &sa.sin6_addr.s6_addr[12], op->addr, sizeof(op->addr));
+		else if (sa.sin6_family == AF_INET6 && !IN6_IS_ADDR_UNSPECIFIED(&sa.sin6_addr))
+			inet_ntop(AF_INET6, &sa.sin6_addr, op->addr, sizeof(op->addr));
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (pfd >= 0)
+		close(pfd);
+}
+
 static void mark_landlocked(struct tracee *x, void *ctx)
 {
 	if (x->tgid == *(pid_t *)ctx)
@@ -598,6 +643,8 @@ static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, 
 	proc_info_of(tr, &pi);
 	if (op->kind == OP_EXEC)
 		pi.depth = tr->depth + 1;
+	if (op->kind == OP_NET && !op->err)
+		any_destination(t, tr, op);
 	if (op->kind == OP_NET)
 		enforce_net_domain(t->enf, op->addr, op->domain, sizeof(op->domain));
 	/* Another process's memory or fds: only inside the tree. */
