@@ -236,7 +236,8 @@ static bool packet_filter_socket(const struct op *op)
 
 static bool raw_packets(const struct op *op)
 {
-	if (op->family == AF_PACKET)
+	/* socket(AF_INET, SOCK_PACKET) is made an AF_PACKET socket. */
+	if (op->family == AF_PACKET || (op->family == AF_INET && (op->sock_type & 0xf) == SOCK_PACKET))
 		return true;
 	return (op->family == AF_INET || op->family == AF_INET6) &&
 	       (op->sock_type & 0xf) == SOCK_RAW && (int)op->arg1 == IPPROTO_RAW;
@@ -508,13 +509,26 @@ static bool interp_denied(const struct enforce *e, const struct proc_info *pi, c
 	return true;
 }
 
+/* ld.so's program, named in argv: resolved in the caller's root and cwd. */
+static int exec_resolve(void *ctx, const char *name, char *out, size_t cap)
+{
+	const struct proc_info *pi = ctx;
+
+	if (!pi->tid)
+		return -ENOENT;
+	return fs_resolve_in(NULL, pi->tid, pi->pid ? pi->pid : pi->tid, AT_FDCWD, name, true,
+			     false, out, cap);
+}
+
 static void decide_exec(const struct enforce *e, const struct proc_info *pi, const struct op *op,
 			struct verdict *v)
 {
 	struct exec_query q = { .filename = op->p1.path,
 				.argv = (const char *const *)op->argv,
 				.argc = op->argc,
-				.depth = pi->depth };
+				.depth = pi->depth,
+				.resolve = exec_resolve,
+				.resolve_ctx = (void *)pi };
 	struct verdict typed;
 	bool canon_default;
 

@@ -35,8 +35,10 @@ static const struct wrapper {
 				     "-X", "-O", "-S", "-U", NULL}},
     {"ltrace", (const char *const[]){"-o", "-e", "-p", "-s", "-u", "-n", "-a", "-l", "-L", "-x",
 				     "-F", "-A", "-D", NULL}},
+    /* glibc 2.36's ld.so options that take a value; it refuses unknown ones */
     {"ld-linux*", (const char *const[]){"--library-path", "--preload", "--argv0", "--inhibit-rpath",
-					"--audit", NULL}},
+					"--audit", "--glibc-hwcaps-prepend", "--glibc-hwcaps-mask",
+					NULL}},
 };
 
 static const struct wrapper *builtin_find(const char *base)
@@ -147,6 +149,7 @@ static int payload_index(const char *base, const char *const *argv, int argc)
 struct level {
 	const char *const *argv;
 	int argc;
+	const char *cmd; /* the name judged: argv[0], or the file a loader runs */
 };
 
 static void report_payload(struct verdict *v, const char *wrapper, const struct level *payload)
@@ -198,15 +201,23 @@ void policy_decide_execve(const struct policy *p, const struct exec_query *q, st
 	struct verdict *tmp;
 	bool matched;
 
-	lv[0] = (struct level){q->argv, q->argc};
+	char (*res)[PATH_MAX] = NULL;
+
+	lv[0] = (struct level){q->argv, q->argc, q->filename};
 	/* The wrapper itself is q->filename; its payload is found in argv. */
 	for (const char *name = basename_of(q->filename);
 	     n <= UNWRAP_MAX_LEVELS && policy_is_transparent(p, name, strlen(name)); n++) {
 		k = payload_index(name, lv[n - 1].argv, lv[n - 1].argc);
 		if (k < 0)
 			break;
-		lv[n] = (struct level){lv[n - 1].argv + k, lv[n - 1].argc - k};
-		name = basename_of(lv[n].argv[0]);
+		lv[n] = (struct level){lv[n - 1].argv + k, lv[n - 1].argc - k, lv[n - 1].argv[k]};
+		/* ld.so opens its program by path, as exec would: judged by
+		 * the file that name leads to, not by the name (a symlink). */
+		if (q->resolve && fnmatch("ld-linux*", name, 0) == 0 &&
+		    (res || (res = malloc(sizeof(*res) * (UNWRAP_MAX_LEVELS + 2)))) &&
+		    q->resolve(q->resolve_ctx, lv[n].cmd, res[n], sizeof(res[n])) == 0)
+			lv[n].cmd = res[n];
+		name = basename_of(lv[n].cmd);
 	}
 	if (n == 1) {
 		decide_level(p, q->filename, &lv[0], q->depth, v);
@@ -215,10 +226,10 @@ void policy_decide_execve(const struct policy *p, const struct exec_query *q, st
 	/* Payload first, then wrappers from the inside out: a wrapper's explicit
 	 * rule replaces the verdict when it is strictly more restrictive, or as
 	 * restrictive as a payload verdict that only came from the default. */
-	matched = decide_level(p, lv[n - 1].argv[0], &lv[n - 1], q->depth, v);
+	matched = decide_level(p, lv[n - 1].cmd, &lv[n - 1], q->depth, v);
 	tmp = malloc(sizeof(*tmp));
 	for (k = n - 2; tmp && k >= 0; k--) {
-		const char *cmd = k == 0 ? q->filename : lv[k].argv[0];
+		const char *cmd = lv[k].cmd;
 		int sw, sv = decision_strictness(v->decision);
 
 		if (!decide_level(p, cmd, &lv[k], q->depth, tmp))
@@ -235,4 +246,5 @@ void policy_decide_execve(const struct policy *p, const struct exec_query *q, st
 	}
 	free(tmp);
 	report_payload(v, basename_of(q->filename), &lv[n - 1]);
+	free(res);
 }

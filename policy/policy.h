@@ -181,6 +181,10 @@ struct exec_query {
 	bool submit;              /* true: submit-time check (sh -c pre-check, default
 				     default-deny-commands); false: execve-time check
 				     (unwrapping, default default-deny-execve) */
+	/* The file a program name given to a loader (ld.so's) leads to for the
+	 * caller, canonical, in out (0); NULL, or non-zero: judged as written. */
+	int (*resolve)(void *ctx, const char *name, char *out, size_t cap);
+	void *resolve_ctx;
 };
 void policy_decide_exec(const struct policy *p, const struct exec_query *q, struct verdict *v);
 

@@ -173,9 +173,43 @@ static void test_unwrap_payload_and_wrapper(void **state)
 	assert_verdict(&v, "deny", "deny", "default-deny-execve");
 	exec_v(p, "/lib64/ld-linux-x86-64.so.2 --library-path /x /bin/rm y", 0, false, &v);
 	assert_verdict(&v, "deny", "deny", "deny-rm");
+	/* ld.so's value options, hwcaps included: the payload is after them */
+	exec_v(p, "/lib64/ld-linux-x86-64.so.2 --glibc-hwcaps-prepend ls /bin/rm y", 0, false, &v);
+	assert_verdict(&v, "deny", "deny", "deny-rm");
 	/* deeper than 5 levels: the 6th wrapper is the payload */
 	exec_v(p, "/usr/bin/env env env env env env rm", 0, false, &v);
 	assert_string_equal(v.payload_command, "env rm");
+	policy_free(p);
+}
+
+/* ld.so opens its program by path: the file the name leads to is judged. */
+static int fake_resolve(void *ctx, const char *name, char *out, size_t cap)
+{
+	(void)ctx;
+	if (strcmp(name, "work/link") != 0)
+		return -ENOENT;
+	snprintf(out, cap, "/usr/bin/rm");
+	return 0;
+}
+
+static void test_unwrap_loader_resolves(void **state)
+{
+	struct policy *p = load("version: 1\nname: u\ncommand_rules:\n"
+				"  - {name: deny-rm, commands: [rm], decision: deny}\n"
+				"  - {name: ok, commands: [\"*\"], decision: allow}\n");
+	const char *argv[] = { "/lib64/ld-linux-x86-64.so.2", "work/link", "x" };
+	struct exec_query q = { .filename = argv[0], .argv = argv, .argc = 3 };
+	struct verdict v;
+
+	(void)state;
+	policy_decide_exec(p, &q, &v);
+	assert_verdict(&v, "allow", "allow", "ok"); /* judged as written */
+	q.resolve = fake_resolve;
+	policy_decide_exec(p, &q, &v);
+	assert_verdict(&v, "deny", "deny", "deny-rm");
+	q.filename = argv[0] = "/usr/bin/env"; /* env searches PATH: not resolved */
+	policy_decide_exec(p, &q, &v);
+	assert_verdict(&v, "allow", "allow", "ok");
 	policy_free(p);
 }
 
@@ -267,6 +301,7 @@ int main(void)
 	    cmocka_unit_test(test_shellc_depth_exceeded),
 	    cmocka_unit_test(test_opaque_allowed_when_not_restrictive_or_enforced),
 	    cmocka_unit_test(test_unwrap_payload_and_wrapper),
+	    cmocka_unit_test(test_unwrap_loader_resolves),
 	    cmocka_unit_test(test_env_policy),
 	    cmocka_unit_test(test_env_max_bytes),
 	    cmocka_unit_test(test_unjudgeable_query_denies),
