@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 
 #define O_PATH_FLAGS (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -97,7 +98,7 @@ static bool cannot_emulate(struct notify *n, const struct op *op, const struct d
  * of any other file shows writes to that file until its page is copied. */
 static bool in_safe_mapping(pid_t tid, uint64_t addr, size_t len)
 {
-	char p[64], line[PATH_MAX + 128], exe[PATH_MAX];
+	char p[64], line[PATH_MAX + 128];
 	bool at_start = true, ok = false;
 	FILE *f;
 
@@ -106,13 +107,14 @@ static bool in_safe_mapping(pid_t tid, uint64_t addr, size_t len)
 		return false;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long s, e, ino;
+		unsigned maj, min;
 		bool start = at_start;
 		char perms[5];
 		int off = 0;
 
 		at_start = strchr(line, '\n') != NULL;
-		if (!start || sscanf(line, "%llx-%llx %4s %*s %*s %llu %n", &s, &e, perms, &ino,
-				     &off) < 4)
+		if (!start || sscanf(line, "%llx-%llx %4s %*s %x:%x %llu %n", &s, &e, perms, &maj,
+				     &min, &ino, &off) < 6)
 			continue;
 		if (addr < s)
 			break;
@@ -123,12 +125,13 @@ static bool in_safe_mapping(pid_t tid, uint64_t addr, size_t len)
 		if (ino == 0) {
 			ok = true;
 		} else {
-			ssize_t n;
+			struct stat st;
 
-			line[strcspn(line, "\n")] = 0;
+			/* The executable itself, by identity: another file of
+			 * the same name (both deleted: "X (deleted)") is not. */
 			snprintf(p, sizeof(p), "/proc/%d/exe", tid);
-			n = readlink(p, exe, sizeof(exe) - 1);
-			ok = n > 0 && off > 0 && (exe[n] = 0, strcmp(line + off, exe) == 0);
+			ok = stat(p, &st) == 0 && st.st_ino == ino && major(st.st_dev) == maj &&
+			     minor(st.st_dev) == min;
 		}
 		break;
 	}

@@ -1,5 +1,5 @@
-/* fchmod on an fd: a route the tracer does not decide (it traces chmod/fchmodat, not
- * fchmod). Under the FUSE layer the chmod is decided by the layer. Prints the outcome. */
+/* fchmod on an fd opened for reading: decided on the fd's file by the tracer, and under
+ * the FUSE layer by the layer as well. Prints the outcome. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

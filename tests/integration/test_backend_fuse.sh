@@ -2,9 +2,9 @@
 # FUSE workspace layer (enforce/fuse_*.c): under `wrap --mode fuse` the command sees its
 # workspace through a FUSE mount in its own mount namespace; normal work gives the same
 # results as natively; the tracer's denies and soft deletes still hold; and the layer alone
-# enforces what bypasses the tracer: fchmod (not traced) and a process that enters the
-# command's mount namespace from outside (untraced) are refused, trashed and redirected by
-# the layer, each with an event ("source":"fuse"). audit.mode soft_block and full mode with
+# enforces what bypasses the tracer: a process that enters the command's mount namespace
+# from outside (untraced) is refused, trashed and redirected by the layer, each with an
+# event ("source":"fuse"); fchmod, once a bypass, is decided by the tracer too. audit.mode soft_block and full mode with
 # sandbox.fuse.enabled are checked through --config.
 set -u
 skip() { echo "SKIP: $*"; exit 77; }
@@ -127,11 +127,13 @@ check "soft_delete moved the file into the trash" \
 	bash -c "[ ! -e '$W/trashme/old.txt' ] && grep -lq trashme/old.txt '$W'/.agentsh_trash/*.json"
 check "the redirect is the tracer's" grep -q '^shadowed$' "$work/t2.out"
 
-# 3. the layer alone: fchmod is not traced; a process that enters the namespace is not traced
+# 3. the layer alone: a process that enters the namespace is not traced (fchmod is
+# decided by the tracer now, on the fd's file: refused without the layer too)
 setup "$W"
 (cd "$W" && timeout 60 "$AGENTSH" wrap --mode prefilter --workspace "$W" --policy "$work/p.yaml" \
-	-- "$PROGS/prog_fuse_fchmod" locked/f >"$work/t3a.out" 2>&1)
-check "without the layer, fchmod passes the tracer (the bypass is real)" grep -q 'fchmod: OK' "$work/t3a.out"
+	--events "$work/ev3a.jsonl" -- "$PROGS/prog_fuse_fchmod" locked/f >"$work/t3a.out" 2>&1)
+check "without the layer, fchmod is refused by the tracer" grep -q 'fchmod: EACCES' "$work/t3a.out"
+check "with a ptrace_file event" grep -q '"rule":"deny-chmod-locked"' "$work/ev3a.jsonl"
 setup "$W"
 rm -f "$work/go"
 (cd "$W" && timeout 60 "$AGENTSH" wrap --mode fuse --workspace "$W" --policy "$work/p.yaml" \
