@@ -242,6 +242,13 @@ static int add_process(scmp_filter_ctx ctx, const char *name, int nr)
 	if (!r)
 		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
 				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));
+	/* a new mount or user namespace: refused like unshare's */
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWNS, CLONE_NEWNS));
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
 	return r;
 }
 

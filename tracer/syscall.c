@@ -145,6 +145,22 @@ static bool on_process(struct tracer *t, struct tracee *tr, enum abi abi, bool a
 		tracer_fail_syscall(t, tr, at_seccomp, -ENOSYS);
 		return true;
 	}
+	/* A child in a new mount or user namespace: what unshare() with those
+	 * flags is refused for (deny-unshare), so the same under a policy. */
+	if ((op->flags & (CLONE_NEWNS | CLONE_NEWUSER)) && enforce_policy(t->enf)) {
+		struct proc_info pi;
+		struct verdict v;
+
+		memset(&v, 0, sizeof(v));
+		v.decision = v.effective = DECISION_DENY;
+		v.rule = "deny-clone-namespace";
+		snprintf(v.message, sizeof(v.message),
+			 "a new mount or user namespace is not allowed in a session");
+		proc_info_of(tr, &pi);
+		enforce_record(t->enf, &pi, op, &v, NULL);
+		tracer_fail_syscall(t, tr, at_seccomp, -EPERM);
+		return true;
+	}
 	if ((int)tracee_count(t->tt) >= t->o.max_tracees) {
 		tracer_record_max_tracees(t, tr, op);
 		tracer_fail_syscall(t, tr, at_seccomp, -EAGAIN);
