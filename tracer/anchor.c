@@ -19,6 +19,8 @@
 #include "tracer_int.h"
 #include "log.h"
 #include "scratch.h"
+#include "policy/policy.h"
+#include "syscalls/syscalls.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -83,8 +85,12 @@ int tracer_anchor(struct tracer *t, struct tracee *tr, const char *path, bool ob
 	int fd, w;
 
 	if (path[0] != '/' || n >= sizeof(dir) || strncmp(path, "/proc/", 6) == 0 ||
-	    tr->nanchors >= ARRAY_SIZE(tr->anchor_fd) || !tracee_may_follow(t, tr))
+	    tr->nanchors >= ARRAY_SIZE(tr->anchor_fd))
 		return 1;
+	if (!tracee_may_follow(t, tr)) {
+		t->ns_strict = true; /* path calls one at a time from now on */
+		return 1;
+	}
 	if (object) {
 		fd = open_no_symlinks(path, false);
 	} else {
@@ -139,4 +145,79 @@ void tracer_anchor_release(struct tracee *tr)
 {
 	while (tr->nanchors)
 		close(tr->anchor_fd[--tr->nanchors]);
+}
+
+/*
+ * Guards. A name that cannot be anchored (the tree may not follow our fd
+ * links: a Landlock domain, other credentials, another mount namespace) is
+ * pinned as resolved, and a directory on its way swapped for a symlink
+ * between the decision and the kernel's walk would send the call elsewhere.
+ * Every such swap is itself a path call of the tree (rename, unlink, rmdir,
+ * symlink), so once any name could not be anchored (ns_strict), path calls
+ * other than opens run one at a time: each gets an exit stop, and another
+ * that stops meanwhile waits, undecided, until it ends; then it is decided.
+ * A call that never ends (a FUSE file of the tree's own) lets the others go
+ * after 200 ms.
+ */
+#define GUARD_MAX_WAIT_MS 200
+
+static bool guarded_call(const struct syscall_def *sc)
+{
+	return sc->decode == dec_path || sc->decode == dec_utimens;
+}
+
+void tracer_guard_begin(struct tracer *t, struct tracee *tr)
+{
+	if (tr->ns_guard)
+		return;
+	tr->ns_guard = true;
+	tr->want_exit = true;
+	t->ns_guarded++;
+}
+
+static void decide_waiting(struct tracee *x, void *ctx)
+{
+	struct tracer *t = ctx;
+
+	if (x->state != TS_NS_WAIT)
+		return;
+	t->ns_waiting--;
+	x->state = TS_RUNNING;
+	tracer_on_syscall(t, x); /* may wait again behind one released before it */
+}
+
+static void release_waiting(struct tracer *t, bool force)
+{
+	if (!t->ns_waiting)
+		return;
+	t->ns_force = force;
+	tracee_foreach(t->tt, decide_waiting, t);
+	t->ns_force = false;
+}
+
+void tracer_guard_end(struct tracer *t, struct tracee *tr)
+{
+	if (!tr->ns_guard)
+		return;
+	tr->ns_guard = false;
+	if (--t->ns_guarded == 0)
+		release_waiting(t, false);
+}
+
+bool tracer_guard_wait(struct tracer *t, struct tracee *tr, const struct syscall_def *sc)
+{
+	if (!t->ns_strict || !t->ns_guarded || t->ns_force || tr->ns_guard || !guarded_call(sc) ||
+	    !enforce_policy(t->enf))
+		return false;
+	if (!t->ns_waiting)
+		t->ns_deadline_ms = tracer_now_ms() + GUARD_MAX_WAIT_MS;
+	t->ns_waiting++;
+	tr->state = TS_NS_WAIT;
+	return true;
+}
+
+void tracer_guard_deadline(struct tracer *t, int64_t now_ms)
+{
+	if (t->ns_waiting && now_ms >= t->ns_deadline_ms)
+		release_waiting(t, true);
 }

@@ -42,6 +42,7 @@ void tracer_check_deadlines(struct tracer *t)
 {
 	struct deadline_scan s = { .t = t, .now = tracer_now_ms(), .next = -1 };
 
+	tracer_guard_deadline(t, s.now);
 	if (!t->nheld)
 		return;
 	tracee_foreach(t->tt, scan_one, &s);
@@ -51,9 +52,10 @@ int64_t tracer_next_deadline(struct tracer *t)
 {
 	struct deadline_scan s = { .t = t, .now = INT64_MIN, .next = -1 };
 
-	if (!t->nheld)
-		return -1;
-	tracee_foreach(t->tt, scan_one, &s);
+	if (t->nheld)
+		tracee_foreach(t->tt, scan_one, &s);
+	if (t->ns_waiting && (s.next < 0 || t->ns_deadline_ms < s.next))
+		s.next = t->ns_deadline_ms;
 	return s.next;
 }
 

@@ -54,6 +54,9 @@ static struct tracee *child_announced(struct tracer *t, struct tracee *parent, p
 	c->ppid = thread || (parent->pending_clone_flags & CLONE_PARENT) ? parent->ppid : parent->tgid;
 	c->depth = parent->depth;
 	c->landlocked = parent->landlocked;
+	/* The same credentials until an exec or a set*id call, unless the
+	 * child starts in a user namespace of its own. */
+	c->anchor_ok = parent->pending_clone_flags & CLONE_NEWUSER ? 0 : parent->anchor_ok;
 	if (!seen)
 		c->state = TS_WAIT_FIRST;
 	if (tracee_count(t->tt) > t->stats.tracees_max)
@@ -185,6 +188,10 @@ static void on_exec_event(struct tracer *t, struct tracee *tr)
 	tr->tgid = tr->tid;
 	tr->creds = TRACEE_CREDS_UNKNOWN; /* a set-id or file-capability program */
 	tr->anchor_ok = 0;
+	/* Whatever this thread had in flight ended with the old image: its
+	 * anchored call must not be taken for a restart in the new one. */
+	tracer_anchor_release(tr);
+	tracer_guard_end(t, tr);
 	/* A new address space: map its scratch region before any of it runs. */
 	scratch_release_slot(tr);
 	struct scratch_mm *old_mm = tr->mm;
@@ -239,6 +246,9 @@ void tracer_drop(struct tracer *t, struct tracee *tr)
 	free(tr->unix_redir);
 	tr->unix_redir = NULL;
 	tracer_anchor_release(tr);
+	tracer_guard_end(t, tr);
+	if (tr->state == TS_NS_WAIT)
+		t->ns_waiting--;
 	if (tr->state == TS_HELD)
 		t->nheld--;
 	scratch_release_slot(tr);

@@ -227,6 +227,11 @@ static int pin_exec(struct pin *p, const struct op *op)
 
 	if (arch_abi_wordsize(p->abi) != 8)
 		return -ENOTSUP;
+	/* Only the first OP_MAX_ARGC arguments were read: pinning them would
+	 * run the program with a cut argv. Unpinnable (denied under a policy,
+	 * where a truncated argv is denied anyway; else run as given). */
+	if (op->truncated)
+		return -E2BIG;
 	if (name) {
 		n = strlen(name) + 1;
 		if (n > PATH_MAX)
@@ -377,6 +382,10 @@ int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
 		r = pin_regs_set(t, &p);
 	if (r)
 		return r;
+	/* Names are not all anchored: one path call at a time (anchor.c). */
+	if (t->ns_strict && op->kind == OP_FILE && enforce_policy(t->enf) &&
+	    (op->sc->decode == dec_path || op->sc->decode == dec_utimens))
+		tracer_guard_begin(t, tr);
 	if (tr->nanchors) {
 		uint64_t args[6];
 

@@ -114,6 +114,7 @@ static void on_syscall_exit(struct tracer *t, struct tracee *tr)
 		}
 	}
 	tr->want_exit = false;
+	tracer_guard_end(t, tr);
 	tracer_resume(t, tr, 0);
 }
 
@@ -606,6 +607,8 @@ static void any_destination(struct tracer *t, struct tracee *tr, struct op *op)
 
 	if (v6 ? strcmp(op->addr, "::") != 0 : strncmp(op->addr, "0.", 2) != 0)
 		return;
+	if (op->net_op && strcmp(op->net_op, "bind") == 0)
+		return; /* binding to any address is no destination */
 	op->any_dest = true;
 	snprintf(op->addr, sizeof(op->addr), "%s", v6 ? "::1" : "127.0.0.1");
 	if (!sc || strcmp(sc->name, "socketcall") == 0)
@@ -613,7 +616,12 @@ static void any_destination(struct tracer *t, struct tracee *tr, struct op *op)
 	pfd = (int)syscall(SYS_pidfd_open, tr->tgid, 0);
 	if (pfd >= 0)
 		sfd = (int)syscall(SYS_pidfd_getfd, pfd, (int)(int32_t)t->cur_args[0], 0);
-	if (sfd >= 0 && getsockname(sfd, (struct sockaddr *)&sa, &len) == 0) {
+	if (sfd >= 0 && getsockname(sfd, (struct sockaddr *)&sa, &len) == 0 && v6) {
+		/* IPv6's :: goes to ::1, or to 127.0.0.1 from a v4-mapped
+		 * source, whatever the bound address (tcp_v6_connect). */
+		if (sa.sin6_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&sa.sin6_addr))
+			snprintf(op->addr, sizeof(op->addr), "127.0.0.1");
+	} else if (sfd >= 0 && getsockname(sfd, (struct sockaddr *)&sa, &len) == 0) {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&sa;
 
 		if (sa.sin6_family == AF_INET && s4->sin_addr.s_addr != htonl(INADDR_ANY))
@@ -786,6 +794,8 @@ void tracer_on_syscall(struct tracer *t, struct tracee *tr)
 		tracer_resume(t, tr, 0); /* the latter two: as the prefilter would */
 		return;
 	}
+	if (tracer_guard_wait(t, tr, sc))
+		return; /* decided when the path call in flight ends */
 	op_reset(&t->op);
 	c.root = scratch_mm_root(tr->mm, tr->tgid);
 	c.dircache = t->have_openat2;

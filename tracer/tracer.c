@@ -65,6 +65,7 @@ int tracer_new(const struct tracer_opts *o, struct enforce *enf, struct tracer *
 	/* AGENTSH_TEST_NO_OPENAT2=1 simulates a kernel without it (gVisor, < 5.6),
 	 * so the exit-time fallback is tested on hosts that have it. */
 	t->have_openat2 = probe_openat2() && !getenv("AGENTSH_TEST_NO_OPENAT2");
+	t->ns_strict = o->tree_landlocked; /* no fd-link names there (anchor.c) */
 	/* AGENTSH_TEST_NO_SET_SYSCALL_INFO=1: pins with GETREGS/SETREGS as on
 	 * kernels before 6.16. */
 	t->set_sc_info = getenv("AGENTSH_TEST_NO_SET_SYSCALL_INFO") ? -1 : 0;

@@ -72,6 +72,7 @@ enum tracee_state {
 	TS_WAIT_FIRST,  /* announced by the parent, its first stop not yet seen */
 	TS_HELD,        /* stopped at a syscall awaiting an approval */
 	TS_GROUP_STOP,  /* in a group-stop (PTRACE_LISTEN) */
+	TS_NS_WAIT,     /* a path call waiting, undecided, for the one in flight (tracer/anchor.c) */
 };
 
 struct tracee {
@@ -99,6 +100,7 @@ struct tracee {
 	uint8_t creds;         /* enum tracee_creds */
 	int8_t anchor_ok;      /* may follow our fd links (tracer/anchor.c): 0 unknown, 1, -1 */
 	bool landlocked;       /* made a Landlock domain of its own (inherited) */
+	bool ns_guard;         /* its pinned-by-name call is in flight (tracer/anchor.c) */
 	uint8_t nanchors;      /* the fds its last anchored call goes through */
 	int anchor_fd[3];
 	long anchor_nr;        /* ... and that call, to know it when restarted */

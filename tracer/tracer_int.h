@@ -40,6 +40,11 @@ struct tracer {
 	struct creds_self self_creds; /* read at the first soft_delete */
 	bool have_self_creds;
 	int8_t self_dumpable; /* PR_GET_DUMPABLE, read once: 0 unknown, 1, -1 */
+	bool ns_strict;       /* a name could not be anchored: path calls one at a time */
+	bool ns_force;        /* releasing after the deadline: no more waiting */
+	unsigned ns_guarded;  /* path calls in flight (tracer/anchor.c) */
+	unsigned ns_waiting;  /* path calls waiting, undecided, for them to end */
+	int64_t ns_deadline_ms;
 	bool sigpipe_dfl; /* SIGPIPE was SIG_DFL: ignored here, restored in the command */
 	bool sink_killed; /* the events sink failed: the tree was killed, exit 125 */
 };
@@ -67,6 +72,15 @@ void tracer_anchor_note(struct tracee *tr, long nr, const uint64_t args[6]);
  * closed. */
 bool tracer_anchor_restart(struct tracee *tr, long nr, const uint64_t args[6]);
 void tracer_anchor_release(struct tracee *tr);
+/* Where names cannot all be anchored (ns_strict), path calls other than
+ * opens run one at a time: begin gives an allowed one an exit stop, end
+ * (at that stop) decides the next waiting one. */
+void tracer_guard_begin(struct tracer *t, struct tracee *tr);
+void tracer_guard_end(struct tracer *t, struct tracee *tr);
+/* At tr's stop for sc, before it is decided: true when it must wait (it
+ * stays stopped, undecided, and is decided when the call in flight ends). */
+bool tracer_guard_wait(struct tracer *t, struct tracee *tr, const struct syscall_def *sc);
+void tracer_guard_deadline(struct tracer *t, int64_t now_ms);
 /* tracer/mmsg.c: decides and pins every message of a sendmmsg; false when
  * there is nothing to decide (no message names an address). */
 bool tracer_sendmmsg(struct tracer *t, struct tracee *tr, bool at_seccomp, const uint64_t args[6],
