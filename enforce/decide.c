@@ -588,7 +588,7 @@ static void decide(struct enforce *e, const struct proc_info *pi, const struct o
 	if (op->kind == OP_DANGER) {
 		decide_danger(e, pi, op, v);
 	} else if (op->kind == OP_SOCKET) {
-		if (family_blocked(op->family))
+		if (e->p && family_blocked(op->family))
 			verdict_set(v, DECISION_DENY, "blocked-socket-family",
 				    "socket family %d is blocked", op->family);
 		else if (e->p && raw_packets(op))
@@ -649,8 +649,15 @@ static int file_noop_errno(const struct op *op)
 
 static int deny_errno(const struct op *op)
 {
+	/* An argv too long to judge: "Argument list too long", which xargs
+	 * and friends answer by passing fewer. */
+	if (op->kind == OP_EXEC && op->truncated)
+		return E2BIG;
 	if (op->kind == OP_DANGER && strcmp(op->name, "open_by_handle_at") == 0)
 		return EACCES; /* an open, like the others */
+	/* A blocked family: as a kernel without it answers. */
+	if (op->kind == OP_SOCKET && family_blocked(op->family))
+		return EAFNOSUPPORT;
 	if (op->kind == OP_SIGNAL || op->kind == OP_DANGER)
 		return strcmp(op->name, "io_uring_setup") == 0 ||
 				       strcmp(op->name, "unknown_syscall") == 0 ?

@@ -159,7 +159,9 @@ static bool continue_safe(struct notify *n, const struct op *op)
 static void continue_or_refuse(struct notify *n, const struct op *op, const struct decision_out *d,
 			       const struct caller *who, const char *path)
 {
-	if (path == op_path_pin(&op->p1) && continue_safe(n, op))
+	/* Without a policy nothing is protected: a path rewritten meanwhile
+	 * can only be recorded as another. */
+	if (path == op_path_pin(&op->p1) && (!enforce_policy(n->enf) || continue_safe(n, op)))
 		answer(n, 0, 0, true);
 	else
 		refuse(n, op, d, who, "notify-unpinnable-open",
