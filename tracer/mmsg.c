@@ -39,6 +39,7 @@ static bool decode_msg(struct tracee *tr, struct mmsg_state *m, unsigned i, stru
 	op->kind = OP_NONE;
 	op->err = 0;
 	op->err_native = false;
+	op->any_dest = false;
 	op->family = 0;
 	op->addr[0] = 0;
 	op->abstract = false;
@@ -86,6 +87,15 @@ bool tracer_sendmmsg(struct tracer *t, struct tracee *tr, bool at_seccomp, const
 		if (!decode_msg(tr, m, i, op))
 			continue;
 		named = true;
+		if (op->kind == OP_NET && !op->err) {
+			tracer_any_destination(t, tr, op);
+			/* To 0.0.0.0 the source is the destination, and a
+			 * control message (IP_PKTINFO) could pick it. */
+			if (op->any_dest && m->h[i].msg_hdr.msg_controllen) {
+				op->err = -EPERM;
+				op->err_what = "a send to 0.0.0.0 with control messages";
+			}
+		}
 		enforce_decide(t->enf, pi, op, d);
 		/* A unix path goes as resolved for the decision (the copy we
 		 * pin is replaced; the tracee's memory is never read again). */

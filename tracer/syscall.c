@@ -594,10 +594,10 @@ static bool signal_missing(struct tracer *t, struct tracee *tr, bool at_seccomp,
  * when it has none. So such a connect or send is judged as the address it
  * will reach: the one the socket is bound to, else 127.0.0.1 or ::1. A
  * sendmsg whose control messages could pick another source (IP_PKTINFO) is
- * refused when pinned (tracer/pin.c); i386's socketcall hides the socket:
+ * refused when pinned (tracer/pin.c, tracer/mmsg.c); i386's socketcall hides the socket:
  * loopback is judged there and the sendmsg check still holds.
  */
-static void any_destination(struct tracer *t, struct tracee *tr, struct op *op)
+void tracer_any_destination(struct tracer *t, struct tracee *tr, struct op *op)
 {
 	const struct syscall_def *sc = syscalls_lookup(tr->cur_abi, t->cur_nr);
 	bool v6 = strchr(op->addr, ':') != NULL;
@@ -668,7 +668,7 @@ static void decide_and_apply(struct tracer *t, struct tracee *tr, enum abi abi, 
 	if (op->kind == OP_EXEC)
 		pi.depth = tr->depth + 1;
 	if (op->kind == OP_NET && !op->err)
-		any_destination(t, tr, op);
+		tracer_any_destination(t, tr, op);
 	if (op->kind == OP_NET)
 		enforce_net_domain(t->enf, op->addr, op->domain, sizeof(op->domain));
 	/* Another process's memory or fds: only inside the tree. */

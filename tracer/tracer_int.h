@@ -81,6 +81,9 @@ void tracer_guard_end(struct tracer *t, struct tracee *tr);
  * stays stopped, undecided, and is decided when the call in flight ends). */
 bool tracer_guard_wait(struct tracer *t, struct tracee *tr, const struct syscall_def *sc);
 void tracer_guard_deadline(struct tracer *t, int64_t now_ms);
+/* A connect or send to 0.0.0.0 or ::, op->addr made the address it reaches
+ * (op->any_dest); the socket is the current call's first argument. */
+void tracer_any_destination(struct tracer *t, struct tracee *tr, struct op *op);
 /* tracer/mmsg.c: decides and pins every message of a sendmmsg; false when
  * there is nothing to decide (no message names an address). */
 bool tracer_sendmmsg(struct tracer *t, struct tracee *tr, bool at_seccomp, const uint64_t args[6],
