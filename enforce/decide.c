@@ -573,6 +573,16 @@ static void decide_policy(const struct enforce *e, const struct proc_info *pi, c
 	}
 	case OP_UNIX:
 		policy_decide_unix(e->p, op->p1.path, op->net_op, v);
+		/* bind makes a socket file: also a create where the file rules
+		 * say what may be made. */
+		if (v->effective != DECISION_DENY && op->net_op && strcmp(op->net_op, "bind") == 0 &&
+		    !op->abstract && op->p1.path[0] == '/') {
+			struct verdict f;
+
+			policy_decide_file(e->p, op->p1.path, FOP_CREATE | FOP_WRITE, &f);
+			if (f.effective == DECISION_DENY)
+				*v = f;
+		}
 		break;
 	case OP_SIGNAL:
 		decide_signal(e, pi, op, v);
