@@ -355,12 +355,22 @@ static bool has_memory_args(const struct op *op)
 	}
 }
 
+/* i386's socketcall: every argument of the call it makes (a socket's type,
+ * setsockopt's option) was read from memory another thread can rewrite,
+ * and a 32-bit call cannot be pinned. */
+static bool via_socketcall(const struct tracer *t, const struct tracee *tr)
+{
+	const struct syscall_def *sc = syscalls_lookup(tr->cur_abi, t->cur_nr);
+
+	return sc && strcmp(sc->name, "socketcall") == 0;
+}
+
 int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
 {
 	struct pin p = { .t = t, .tr = tr, .abi = tr->cur_abi, .openat2 = t->have_openat2 };
 	int r;
 
-	if (!has_memory_args(op))
+	if (!has_memory_args(op) && !via_socketcall(t, tr))
 		return 0;
 	/* The root's first exec is our own code: nothing else shares its memory. */
 	if (tr->depth < 0)
