@@ -26,6 +26,7 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 static bool self_creds(struct tracer *t)
@@ -122,6 +123,38 @@ int tracer_anchor(struct tracer *t, struct tracee *tr, const char *path, bool ob
 		return 1;
 	}
 	tr->anchor_fd[tr->nanchors++] = fd;
+	return 0;
+}
+
+int tracer_anchor_fd(struct tracer *t, struct tracee *tr, int fd, const char *judged, char *out,
+		     size_t cap)
+{
+	struct stat a, b;
+	int pfd, k, w;
+
+	if (tr->nanchors >= ARRAY_SIZE(tr->anchor_fd) || !tracee_may_follow(t, tr)) {
+		t->ns_strict = true;
+		return 1;
+	}
+	pfd = (int)syscall(SYS_pidfd_open, tr->tgid, 0);
+	if (pfd < 0)
+		return 1;
+	k = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+	close(pfd);
+	if (k < 0)
+		return k == -1 && errno == EBADF ? -EBADF : 1;
+	/* The file the decision named, or another dup2()ed there since. */
+	if (fstat(k, &a) < 0 || stat(judged, &b) < 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino) {
+		close(k);
+		return -EAGAIN;
+	}
+	w = snprintf(out, cap, "/proc/%d/fd/%d", t->self_pid, k);
+	if (w < 0 || (size_t)w >= cap) {
+		close(k);
+		return 1;
+	}
+	tr->anchor_fd[tr->nanchors++] = k;
 	return 0;
 }
 

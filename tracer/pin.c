@@ -25,6 +25,7 @@
 struct pin {
 	struct tracer *t;
 	struct tracee *tr;
+	int fd_arg; /* pin_fdfile: the tracee's fd */
 	struct arch_regs regs;
 	enum abi abi;
 	bool openat2;
@@ -192,6 +193,60 @@ static int put_anchored(struct pin *p, size_t off, const struct op_path *op_p, i
 	return put_path(p, off, r == 0 ? name : path, arg);
 }
 
+static long nr_of(enum abi abi, const char *name)
+{
+	return seccomp_syscall_resolve_name_arch(arch_scmp_token(abi), name);
+}
+
+/*
+ * A change through an fd (fchmod, fchown, f{set,remove}xattr, futimens):
+ * judged on the file the fd named, which a thread could dup2() another
+ * file onto before the kernel looks. Made the same change by path through
+ * the tracer's own copy of the file: fchmod(fd, m) -> fchmodat(AT_FDCWD,
+ * "/proc/<agentsh>/fd/K", m), and so on. chattr's ioctls keep their fd.
+ */
+static int pin_fdfile(struct pin *p, const struct op *op)
+{
+	const char *n = op->sc->name;
+	char name[64];
+	const char *to;
+	uint64_t a[6];
+	int shift, r;
+
+	if (strcmp(n, "fchmod") == 0)
+		to = "fchmodat", shift = 1;
+	else if (strncmp(n, "fchown", 6) == 0)
+		to = "fchownat", shift = 1;
+	else if (strcmp(n, "fsetxattr") == 0)
+		to = "setxattr", shift = 0;
+	else if (strcmp(n, "fremovexattr") == 0)
+		to = "removexattr", shift = 0;
+	else if (strncmp(n, "utimensat", 9) == 0 && !arch_host->get_arg(&p->regs, p->abi, 3))
+		to = n, shift = 1;
+	else
+		return 0; /* ioctl; utimensat with flags (EINVAL natively) */
+	r = tracer_anchor_fd(p->t, p->tr, p->fd_arg, op->p1.path, name, sizeof(name));
+	if (r)
+		return r > 0 ? 0 : r;
+	for (int i = 0; i < 6; i++)
+		a[i] = arch_host->get_arg(&p->regs, p->abi, i);
+	/* fchmod(fd, m) -> fchmodat(AT_FDCWD, name, m); fsetxattr(fd, ...) ->
+	 * setxattr(name, ...); utimensat(fd, NULL, t, 0) -> (AT_FDCWD, name, t, 0) */
+	if (shift) {
+		for (int i = 5; i >= 2; i--)
+			a[i] = a[i - 1];
+		a[0] = (uint64_t)(int64_t)AT_FDCWD;
+		if (strncmp(n, "utimensat", 9) == 0)
+			a[2] = arch_host->get_arg(&p->regs, p->abi, 2), a[3] = 0;
+		if (strncmp(n, "fchown", 6) == 0)
+			a[4] = 0;
+	}
+	for (int i = 0; i < 6; i++)
+		arch_host->set_arg(&p->regs, p->abi, i, a[i]);
+	arch_host->set_nr(&p->regs, nr_of(p->abi, to));
+	return put_path(p, SCRATCH_OFF_PATH1, name, shift ? 1 : 0);
+}
+
 static int pin_paths(struct pin *p, const struct op *op)
 {
 	const struct syscall_def *sc = op->sc;
@@ -345,6 +400,7 @@ static bool has_memory_args(const struct op *op)
 {
 	switch (op->kind) {
 	case OP_FILE:
+		/* fd-based: only where the fd can be taken (pin_fdfile) */
 	case OP_EXEC:
 		return true;
 	case OP_NET:
@@ -382,7 +438,11 @@ int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
 		return r;
 	if (op->kind == OP_FILE && strstr(op->sc->name, "open") && op->sc->decode == dec_open)
 		r = pin_open(&p, op);
-	else if (op->kind == OP_FILE)
+	else if (op->kind == OP_FILE && !op->p1.raw[0] && op->npaths && op->p1.dirfd >= 0 &&
+		 op->sc->decode != dec_path) {
+		p.fd_arg = op->p1.dirfd;
+		r = pin_fdfile(&p, op);
+	} else if (op->kind == OP_FILE)
 		r = pin_paths(&p, op);
 	else if (op->kind == OP_EXEC)
 		r = pin_exec(&p, op);

@@ -65,6 +65,11 @@ int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op);
  * (pin path as it is); -errno when the name no longer leads where it did. */
 int tracer_anchor(struct tracer *t, struct tracee *tr, const char *path, bool object, char *out,
 		  size_t cap);
+/* The file the tracee's fd names, taken by the tracer (pidfd_getfd) and
+ * checked to be judged's: its /proc/<agentsh>/fd/K name in out, 0; 1 when
+ * it cannot be anchored; -EAGAIN when fd names another file by now. */
+int tracer_anchor_fd(struct tracer *t, struct tracee *tr, int fd, const char *judged, char *out,
+		     size_t cap);
 /* The pinned call (its number and final arguments), to know it again. */
 void tracer_anchor_note(struct tracee *tr, long nr, const uint64_t args[6]);
 /* At tr's next traced syscall: true when it is the anchored call again (a
