@@ -143,9 +143,11 @@ int tracer_anchor_fd(struct tracer *t, struct tracee *tr, int fd, const char *ju
 	close(pfd);
 	if (k < 0)
 		return k == -1 && errno == EBADF ? -EBADF : 1;
-	/* The file the decision named, or another dup2()ed there since. */
-	if (fstat(k, &a) < 0 || stat(judged, &b) < 0 || a.st_dev != b.st_dev ||
-	    a.st_ino != b.st_ino) {
+	/* The file the decision named, or another dup2()ed there since. By
+	 * its own name only: a /proc/PID/fd/N name (lstat: not followed)
+	 * would name whatever the fd is now. */
+	if (fstat(k, &a) < 0 || strncmp(judged, "/proc/", 6) == 0 || lstat(judged, &b) < 0 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
 		close(k);
 		return -EAGAIN;
 	}
