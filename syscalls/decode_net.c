@@ -9,12 +9,33 @@
 #include <linux/net.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #define SOCKADDR_MAX 128
 
 /* Reads the sockaddr at addr (len from the tracee, bounded) into op. */
+/* The resolved name of a socket to reach must be a socket file now, not a
+ * missing name (kept as for a create) nor a symlink: a name flipped while it
+ * was resolved (a rename that is not atomic, through FUSE) would be pinned
+ * as a name the kernel follows elsewhere. */
+static int unix_target_check(const char *root, pid_t tid, const char *path)
+{
+	char p[PATH_MAX + 64];
+	struct stat st;
+
+	if (root && root[0])
+		snprintf(p, sizeof(p), "%s%s", root, path);
+	else if (!root)
+		snprintf(p, sizeof(p), "/proc/%d/root%s", tid, path);
+	else
+		snprintf(p, sizeof(p), "%s", path);
+	if (lstat(p, &st) < 0)
+		return -errno;
+	return S_ISLNK(st.st_mode) ? -EAGAIN : 0;
+}
+
 void syscalls_unix_resolve(const char *root, pid_t tid, pid_t tgid, struct op *op)
 {
 	int r;
@@ -22,6 +43,13 @@ void syscalls_unix_resolve(const char *root, pid_t tid, pid_t tgid, struct op *o
 	if (!op->abstract && op->p1.raw[0]) {
 		r = fs_resolve_in(root, tid, tgid, AT_FDCWD, op->p1.raw, true, false, op->p1.path,
 				  sizeof(op->p1.path));
+		if (!r && op->net_op && strcmp(op->net_op, "bind") != 0 &&
+		    (r = unix_target_check(root, tid, op->p1.path)) == -EAGAIN) {
+			op->err_what = "socket path (changed while resolved)";
+			op->err = r;
+			op->npaths = 1;
+			return;
+		}
 		if (r) {
 			/* Judged by the name as written; the kernel fails it too. */
 			snprintf(op->p1.path, sizeof(op->p1.path), "%s", op->p1.raw);
