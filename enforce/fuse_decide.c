@@ -47,6 +47,17 @@ void fuse_op_build(struct op *op, const struct fuse_opdesc *d, const char *ws, c
 		   const char *rel2)
 {
 	memset(op, 0, offsetof(struct op, p1));
+	/* The fields after the paths that a decision may read (a socket's
+	 * mknod is decided as a bind): none of the caller's stack garbage. */
+	op->family = 0;
+	op->abstract = false;
+	op->net_op = NULL;
+	op->sa_len = 0;
+	op->any_dest = false;
+	op->addr[0] = op->domain[0] = 0;
+	op->target_pid = op->target_tid = 0;
+	op->target_group = false;
+	op->flags = op->arg1 = 0;
 	op->kind = OP_FILE;
 	op->name = d->name;
 	op->ops = d->ops;
