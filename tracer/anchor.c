@@ -126,30 +126,59 @@ int tracer_anchor(struct tracer *t, struct tracee *tr, const char *path, bool ob
 	return 0;
 }
 
+/* Whether the tracer's fd k names the file judged: 1 by identity where
+ * judged is a name the tracer can look up (not through /proc/PID/fd/N,
+ * which would name whatever that fd is now), 2 by the name the kernel gives
+ * it ("socket:[N]", "/x (deleted)"), which is all the decision read; 0 no. */
+static int fd_is_judged(int k, const char *judged)
+{
+	char link[64], name[PATH_MAX];
+	struct stat a, b;
+	ssize_t n;
+
+	if (fstat(k, &a) < 0 || strncmp(judged, "/proc/", 6) == 0)
+		return 0;
+	if (lstat(judged, &b) == 0)
+		return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", k);
+	n = readlink(link, name, sizeof(name) - 1);
+	if (n <= 0)
+		return 0;
+	name[n] = 0;
+	return strcmp(name, judged) == 0 ? 2 : 0;
+}
+
 int tracer_anchor_fd(struct tracer *t, struct tracee *tr, int fd, const char *judged, char *out,
 		     size_t cap)
 {
-	struct stat a, b;
-	int pfd, k, w;
+	bool follow = tr->nanchors < ARRAY_SIZE(tr->anchor_fd) && tracee_may_follow(t, tr);
+	int pfd, k, w, fl, how;
 
-	if (tr->nanchors >= ARRAY_SIZE(tr->anchor_fd) || !tracee_may_follow(t, tr)) {
+	if (!follow)
 		t->ns_strict = true;
-		return 1;
-	}
 	pfd = (int)syscall(SYS_pidfd_open, tr->tgid, 0);
 	if (pfd < 0)
-		return 1;
+		return -errno;
 	k = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
 	close(pfd);
+	/* EPERM: not ours to take (other credentials) */
 	if (k < 0)
-		return k == -1 && errno == EBADF ? -EBADF : 1;
-	/* The file the decision named, or another dup2()ed there since. By
-	 * its own name only: a /proc/PID/fd/N name (lstat: not followed)
-	 * would name whatever the fd is now. */
-	if (fstat(k, &a) < 0 || strncmp(judged, "/proc/", 6) == 0 || lstat(judged, &b) < 0 ||
-	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		return errno == EPERM ? 1 : -errno;
+	/* The file the decision named, or another dup2()ed there since. */
+	fl = fcntl(k, F_GETFL);
+	how = fd_is_judged(k, judged);
+	if (fl < 0 || !how) {
 		close(k);
 		return -EAGAIN;
+	}
+	/* These calls take no O_PATH fd (EBADF), but would take its name. */
+	if (fl & O_PATH) {
+		close(k);
+		return -EBADF;
+	}
+	if (!follow) {
+		close(k);
+		return how == 1 ? 2 : 3;
 	}
 	w = snprintf(out, cap, "/proc/%d/fd/%d", t->self_pid, k);
 	if (w < 0 || (size_t)w >= cap) {
@@ -198,7 +227,7 @@ void tracer_anchor_release(struct tracee *tr)
 
 static bool guarded_call(const struct syscall_def *sc)
 {
-	return sc->decode == dec_path || sc->decode == dec_utimens;
+	return sc->decode == dec_path || sc->decode == dec_utimens || sc->decode == dec_fdfile;
 }
 
 void tracer_guard_begin(struct tracer *t, struct tracee *tr)

@@ -67,6 +67,7 @@ static int seize_thread(struct tracer *t, pid_t tid, pid_t tgid, pid_t ppid)
 	tr->ppid = ppid;
 	tr->depth = 0;
 	tr->is_thread = tid != tgid;
+	tr->files_shared = true; /* who shares its fd table is not known */
 	if (tracee_count(t->tt) > t->stats.tracees_max)
 		t->stats.tracees_max = tracee_count(t->tt);
 	return 1;

@@ -54,6 +54,11 @@ static struct tracee *child_announced(struct tracer *t, struct tracee *parent, p
 	c->ppid = thread || (parent->pending_clone_flags & CLONE_PARENT) ? parent->ppid : parent->tgid;
 	c->depth = parent->depth;
 	c->landlocked = parent->landlocked;
+	/* A thread, or a clone(CLONE_FILES) child, shares its creator's fd
+	 * table: either may dup2() over the other's fds (tracer/pin.c). */
+	c->files_shared = parent->pending_clone_flags & CLONE_FILES;
+	if (c->files_shared)
+		parent->files_shared = true;
 	/* The same credentials until an exec or a set*id call, unless the
 	 * child starts in a user namespace of its own. */
 	c->anchor_ok = parent->pending_clone_flags & CLONE_NEWUSER ? 0 : parent->anchor_ok;
@@ -186,6 +191,7 @@ static void on_exec_event(struct tracer *t, struct tracee *tr)
 		return; /* the loop sees it go */
 	tr->is_thread = false;
 	tr->tgid = tr->tid;
+	tr->files_shared = false; /* exec unshares the fd table */
 	tr->creds = TRACEE_CREDS_UNKNOWN; /* a set-id or file-capability program */
 	tr->anchor_ok = 0;
 	/* Whatever this thread had in flight ended with the old image: its

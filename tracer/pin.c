@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -26,6 +27,7 @@ struct pin {
 	struct tracer *t;
 	struct tracee *tr;
 	int fd_arg; /* pin_fdfile: the tracee's fd */
+	bool by_name; /* ... rewritten to a call by the name judged */
 	struct arch_regs regs;
 	enum abi abi;
 	bool openat2;
@@ -208,7 +210,7 @@ static long nr_of(enum abi abi, const char *name)
 static int pin_fdfile(struct pin *p, const struct op *op)
 {
 	const char *n = op->sc->name;
-	char name[64];
+	char name[PATH_MAX];
 	const char *to;
 	uint64_t a[6];
 	int shift, r;
@@ -226,8 +228,22 @@ static int pin_fdfile(struct pin *p, const struct op *op)
 	else
 		return 0; /* ioctl; utimensat with flags (EINVAL natively) */
 	r = tracer_anchor_fd(p->t, p->tr, p->fd_arg, op->p1.path, name, sizeof(name));
-	if (r)
-		return r > 0 ? 0 : r;
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		/* The tree may not follow our links (or the fd is not ours to
+		 * take). Alone with its fd table, nothing can change the fd
+		 * before the kernel reads it: as it is. Else by the name judged,
+		 * the path calls one at a time (tracer/anchor.c), or not at all. */
+		if (!p->tr->files_shared)
+			return 0;
+		if (r == 3 || op->p1.path[0] != '/' || strstr(op->p1.path, " (deleted)"))
+			return -ENOTSUP;
+		snprintf(name, sizeof(name), "%s", op_path_pin(&op->p1));
+		if (strlen(name) >= sizeof(name) - 1)
+			return -ENAMETOOLONG;
+		p->by_name = true;
+	}
 	for (int i = 0; i < 6; i++)
 		a[i] = arch_host->get_arg(&p->regs, p->abi, i);
 	/* fchmod(fd, m) -> fchmodat(AT_FDCWD, name, m); fsetxattr(fd, ...) ->
@@ -454,7 +470,7 @@ int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
 		return r;
 	/* Names are not all anchored: one path call at a time (anchor.c). */
 	if (t->ns_strict && op->kind == OP_FILE && enforce_policy(t->enf) &&
-	    (op->sc->decode == dec_path || op->sc->decode == dec_utimens))
+	    (op->sc->decode == dec_path || op->sc->decode == dec_utimens || p.by_name))
 		tracer_guard_begin(t, tr);
 	if (tr->nanchors) {
 		uint64_t args[6];

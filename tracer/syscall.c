@@ -447,9 +447,9 @@ static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const st
 		 * will see. Nothing to deny, and no deny to record. */
 		if (!still_at_stop(t, tr))
 			return;
-		/* What was judged is gone since (tracer/anchor.c): the kernel's
-		 * answer now. */
-		if (r == -ENOENT || r == -ENOTDIR) {
+		/* What was judged is gone since (tracer/anchor.c), or the fd is
+		 * one the call refuses (O_PATH): the kernel's answer now. */
+		if (r == -ENOENT || r == -ENOTDIR || r == -EBADF) {
 			tracer_fail_syscall(t, tr, at_seccomp, r);
 			tracer_resume(t, tr, 0);
 			return;

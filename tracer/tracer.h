@@ -100,6 +100,7 @@ struct tracee {
 	uint8_t creds;         /* enum tracee_creds */
 	int8_t anchor_ok;      /* may follow our fd links (tracer/anchor.c): 0 unknown, 1, -1 */
 	bool landlocked;       /* made a Landlock domain of its own (inherited) */
+	bool files_shared;     /* another task may use its fd table (CLONE_FILES, attached) */
 	bool ns_guard;         /* its pinned-by-name call is in flight (tracer/anchor.c) */
 	uint8_t nanchors;      /* the fds its last anchored call goes through */
 	int anchor_fd[3];

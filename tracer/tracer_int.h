@@ -66,8 +66,10 @@ int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op);
 int tracer_anchor(struct tracer *t, struct tracee *tr, const char *path, bool object, char *out,
 		  size_t cap);
 /* The file the tracee's fd names, taken by the tracer (pidfd_getfd) and
- * checked to be judged's: its /proc/<agentsh>/fd/K name in out, 0; 1 when
- * it cannot be anchored; -EAGAIN when fd names another file by now. */
+ * checked to be judged's: its /proc/<agentsh>/fd/K name in out, 0. When
+ * the tree may not follow our links: 2 if judged names it, 3 if it has no
+ * name to pin (a socket, a deleted file). 1 when the tracer may not take it; -EAGAIN when fd names another file by
+ * now, -EBADF for an O_PATH fd (these calls refuse it), other -errno. */
 int tracer_anchor_fd(struct tracer *t, struct tracee *tr, int fd, const char *judged, char *out,
 		     size_t cap);
 /* The pinned call (its number and final arguments), to know it again. */
