@@ -61,8 +61,10 @@ int enforce_new(const struct enforce_opts *o, struct policy *p, struct enforce *
 	e->started = time(NULL);
 	pthread_mutex_init(&e->write_lock, NULL);
 	e->ids = identity_build(p, &e->o.vars);
+	e->ldso = ldso_waits_new();
 	events_path_of(e);
 	if (enforce_approver_connect(e) < 0) {
+		ldso_waits_free(e->ldso);
 		free(e);
 		return -ECONNREFUSED;
 	}
@@ -76,6 +78,7 @@ void enforce_free(struct enforce *e)
 		return;
 	enforce_net_stop(e);
 	identity_free(e->ids);
+	ldso_waits_free(e->ldso);
 	policy_free(e->p);
 	safe_close(e->approver_fd);
 	free(e);
@@ -410,7 +413,8 @@ static void decide_file(const struct enforce *e, const struct proc_info *pi, con
 	if (proc_object_denied(e, &op->p1, op->ops, v) ||
 	    (op->npaths > 1 && proc_object_denied(e, &op->p2, op->ops, v)) ||
 	    events_denied(e, op->p1.path, op->ops, v) ||
-	    (op->npaths > 1 && events_denied(e, op->p2.path, op->ops | FOP_WRITE, v)))
+	    (op->npaths > 1 && events_denied(e, op->p2.path, op->ops | FOP_WRITE, v)) ||
+	    (op->sc && op->sc->decode == dec_open && enforce_ldso_open(e, pi, op, v)))
 		return;
 	policy_decide_file(e->p, op->p1.path, op->ops, v);
 	decide_own_fd(e, pi, op, v);

@@ -63,6 +63,11 @@ int enforce_new(const struct enforce_opts *o, struct policy *p, struct enforce *
  * on its own thread). Without it every /proc/PID object counts as outside. */
 void enforce_set_tree(struct enforce *e, bool (*in_tree)(void *ctx, pid_t pid), void *ctx);
 void enforce_free(struct enforce *e);
+/* A process that became ld.so run directly, at its exec event (argv as it
+ * started): its opens are judged as that exec until it has opened its
+ * program (enforce/ldso.c). forget: it exec'd again or exited. */
+int enforce_ldso_expect(struct enforce *e, pid_t pid, const char *ldso, char *const *argv, int argc);
+void enforce_ldso_forget(struct enforce *e, pid_t pid);
 /* Starts the DNS proxy (enforce/netglue.c): port 0 = any, upstreams NULL =
  * /etc/resolv.conf. Only with a policy. 0 or -errno. */
 int enforce_net_start(struct enforce *e, int port, const char *const *upstreams);

@@ -27,9 +27,17 @@ struct enforce {
 	ino_t events_ino;
 	bool (*in_tree)(void *ctx, pid_t pid); /* enforce_set_tree */
 	void *tree_ctx;
+	struct ldso_waits *ldso; /* enforce/ldso.c */
 };
 
 int enforce_approver_connect(struct enforce *e);
+
+/* enforce/ldso.c: the opens of ld.so run directly, until it has its
+ * program, judged as the exec (true: v holds the verdict, not an allow). */
+struct ldso_waits *ldso_waits_new(void);
+void ldso_waits_free(struct ldso_waits *l);
+bool enforce_ldso_open(const struct enforce *e, const struct proc_info *pi, const struct op *op,
+		       struct verdict *v);
 
 void enforce_write_line(struct enforce *e, char *line);
 

@@ -146,6 +146,11 @@ static int payload_index(const char *base, const char *const *argv, int argc)
 	return -1;
 }
 
+int policy_exec_payload(const char *wrapper, const char *const *argv, int argc)
+{
+	return payload_index(wrapper, argv, argc);
+}
+
 struct level {
 	const char *const *argv;
 	int argc;

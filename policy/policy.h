@@ -187,6 +187,9 @@ struct exec_query {
 	void *resolve_ctx;
 };
 void policy_decide_exec(const struct policy *p, const struct exec_query *q, struct verdict *v);
+/* The argv index of the program a built-in wrapper (basename "env",
+ * "ld-linux...") runs, skipping its options and their values; -1 none. */
+int policy_exec_payload(const char *wrapper, const char *const *argv, int argc);
 
 /*
  * Build the environment for an exec from `envp` (NULL-terminated "K=V"), per

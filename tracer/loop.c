@@ -189,6 +189,7 @@ static void on_exec_event(struct tracer *t, struct tracee *tr)
 	tr->exec_expect = false;
 	if (killed)
 		return; /* the loop sees it go */
+	tracer_ldso_note(t, tr);
 	tr->is_thread = false;
 	tr->tgid = tr->tid;
 	tr->files_shared = false; /* exec unshares the fd table */
@@ -259,6 +260,8 @@ void tracer_drop(struct tracer *t, struct tracee *tr)
 		t->nheld--;
 	scratch_release_slot(tr);
 	scratch_mm_unref(tr->mm);
+	if (!tr->is_thread)
+		enforce_ldso_forget(t->enf, tr->tgid);
 	tracee_remove(t->tt, tr->tid);
 }
 

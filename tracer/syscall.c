@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fnmatch.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <signal.h>
@@ -426,6 +427,32 @@ bool tracer_exec_verify(struct tracer *t, struct tracee *tr, const struct tracee
 	}
 	op_reset(op);
 	return killed;
+}
+
+/* A process that is now ld.so run directly: its opens are judged as its
+ * exec until it has opened its program (enforce/ldso.c). */
+void tracer_ldso_note(struct tracer *t, struct tracee *tr)
+{
+	struct op *op = &t->op;
+	char p[64], exe[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	if (!enforce_policy(t->enf))
+		return;
+	snprintf(p, sizeof(p), "/proc/%d/exe", tr->tid);
+	n = readlink(p, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = 0;
+	base = strrchr(exe, '/');
+	if (n <= 0 || !base || fnmatch("ld-linux*", base + 1, 0) != 0) {
+		enforce_ldso_forget(t->enf, tr->tgid);
+		return;
+	}
+	op_reset(op);
+	read_cmdline(tr->tid, op);
+	if (op->argv && enforce_ldso_expect(t->enf, tr->tgid, exe, op->argv, op->argc) < 0)
+		log_warn("pid %d: ld.so's program cannot be followed (out of memory)", tr->tid);
+	op_reset(op);
 }
 
 static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op,

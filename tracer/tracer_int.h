@@ -110,6 +110,9 @@ void tracer_record_max_tracees(struct tracer *t, struct tracee *tr, struct op *o
 /* At the exec event of tr: the program the kernel ran is the one caller's
  * exec was allowed for (by identity), or it is decided now; a denied one
  * is killed before its first instruction (true). */
+/* At an exec event: ld.so run directly gets its opens judged as its exec
+ * until it has its program (enforce/ldso.c). */
+void tracer_ldso_note(struct tracer *t, struct tracee *tr);
 bool tracer_exec_verify(struct tracer *t, struct tracee *tr, const struct tracee *caller);
 /* Drops a tracee and what it holds (slot, address space reference). */
 void tracer_drop(struct tracer *t, struct tracee *tr);

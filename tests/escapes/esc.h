@@ -32,6 +32,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -162,6 +163,22 @@ static inline bool esc_exists(const char *path)
 {
 	struct stat st;
 	return lstat(path, &st) == 0;
+}
+
+/* Copies from to a new file to (replaced if there) with mode. */
+static inline void esc_copy_file(const char *from, const char *to, mode_t mode)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	struct stat st;
+
+	if (in < 0 || out < 0 || fstat(in, &st) < 0)
+		esc_broken("copy %s to %s: %s", from, to, strerror(errno));
+	for (off_t off = 0; off < st.st_size;)
+		if (sendfile(out, in, &off, (size_t)(st.st_size - off)) <= 0)
+			esc_broken("sendfile to %s: %s", to, strerror(errno));
+	close(in);
+	close(out);
 }
 
 static inline double esc_now(void)

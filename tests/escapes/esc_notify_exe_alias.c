@@ -14,21 +14,6 @@
 
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/sendfile.h>
-
-static void copy_self(const char *to)
-{
-	int in = open("/proc/self/exe", O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0700);
-	struct stat st;
-
-	if (in < 0 || out < 0 || fstat(in, &st) < 0)
-		esc_broken("copy to %s: %s", to, strerror(errno));
-	for (off_t off = 0; off < st.st_size;)
-		if (sendfile(out, in, &off, (size_t)(st.st_size - off)) <= 0)
-			esc_broken("sendfile: %s", strerror(errno));
-	close(in);
-	close(out);
-}
 
 static int stage2(const char *self)
 {
@@ -79,7 +64,7 @@ int main(int argc, char **argv)
 
 	if (argc > 2 && strcmp(argv[1], "stage2") == 0)
 		return stage2(argv[2]);
-	copy_self(self);
+	esc_copy_file("/proc/self/exe", self, 0700);
 	execve(self, (char *[]){ (char *)self, "stage2", (char *)self, NULL }, environ);
 	esc_broken("exec %s: %s", self, strerror(errno));
 }

@@ -4,9 +4,10 @@
  * later, as an ordinary read: another process flips work/esc_ldprog
  * between bin/allowed and bin/denied (atomic renames of a symlink) while
  * the tree runs ld-linux-x86-64.so.2 work/esc_ldprog MARKER. The exec
- * event checks that ld.so ran, which it did.
+ * event checks that ld.so ran, which it did; ld.so's open of its program
+ * is judged as the exec again (enforce/ldso.c).
  * success = the denied program (touch) created its marker.
- * expect: ptrace_execve
+ * expect: ptrace_execve|ptrace_file
  */
 #include "esc.h"
 
