@@ -357,7 +357,8 @@ static bool proc_inner(const char *name)
  * Another process's memory, environment and open files are not the
  * session's: outside the tree that is the tracer (its events output, its
  * tracees' memory, the audit key) or a process the session has no business
- * with. Reached by /proc/PID/NAME, or through a /proc/PID/fd/N link. And
+ * with. Reached by /proc/PID/NAME, or through a /proc/PID/fd/N link; any
+ * entry of such a process opened for writing changes it. And
  * /proc/PID/mem opened for writing rewrites memory past its protections
  * (the scratch region that pins checked arguments), whatever the process.
  */
@@ -372,7 +373,9 @@ static bool proc_object_denied(const struct enforce *e, const struct op_path *p,
 			    "writing %s is not allowed in a session", p->path);
 		return true;
 	}
-	if (!(pid && proc_inner(name) && !in_tree(e, pid)) &&
+	/* Written, any entry changes the process (oom_score_adj, comm,
+	 * timerslack_ns, attr/, clear_refs, coredump_filter...). */
+	if (!(pid && (proc_inner(name) || (ops & (FOP_WRITE | FOP_CREATE))) && !in_tree(e, pid)) &&
 	    !((pid = p->proc_fd_pid) && !in_tree(e, pid)))
 		return false;
 	verdict_set(v, DECISION_DENY, "deny-foreign-process",
