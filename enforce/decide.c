@@ -406,6 +406,43 @@ static bool events_denied(const struct enforce *e, const char *path, unsigned op
 	return true;
 }
 
+/*
+ * A program the command rules deny, given a new name by a hard link or a
+ * rename, would be judged by that name at its exec: a link or rename that
+ * moves a denied program to a name that is not denied is refused with the
+ * program's rule. (A rename also checks the other way, for
+ * RENAME_EXCHANGE; overwriting a denied program by a rename is refused with
+ * it.) A copy is a new file: a stated limit (docs/threat-coverage.md).
+ */
+static void exec_by_name(const struct enforce *e, const struct proc_info *pi, const char *path,
+			 struct verdict *v)
+{
+	const char *base = strrchr(path, '/');
+	const char *argv[] = { base ? base + 1 : path, NULL };
+	struct exec_query q = { .filename = path, .argv = argv, .argc = 1, .depth = pi->depth };
+
+	policy_decide_exec(e->p, &q, v);
+}
+
+static bool program_renamed(const struct enforce *e, const struct proc_info *pi, const char *from,
+			    const char *to, struct verdict *v)
+{
+	struct verdict was, now;
+	struct stat st;
+
+	if (lstat(from, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		return false;
+	exec_by_name(e, pi, from, &was);
+	if (was.effective != DECISION_DENY)
+		return false;
+	exec_by_name(e, pi, to, &now);
+	if (now.effective == DECISION_DENY)
+		return false;
+	*v = was;
+	snprintf(v->message, sizeof(v->message), "%s would run a program denied as %s", to, from);
+	return true;
+}
+
 static void decide_file(const struct enforce *e, const struct proc_info *pi, const struct op *op,
 			struct verdict *v)
 {
@@ -432,6 +469,9 @@ static void decide_file(const struct enforce *e, const struct proc_info *pi, con
 	policy_decide_file(e->p, op->p2.path, op->ops | FOP_CREATE | FOP_WRITE, &v2);
 	if (strictness(v2.effective) > strictness(v->effective))
 		*v = v2;
+	if (v->effective != DECISION_DENY && (op->ops & (FOP_LINK | FOP_RENAME)) &&
+	    !program_renamed(e, pi, op->p1.path, op->p2.path, v) && (op->ops & FOP_RENAME))
+		program_renamed(e, pi, op->p2.path, op->p1.path, v);
 }
 
 static void decide_signal(const struct enforce *e, const struct proc_info *pi,
