@@ -347,11 +347,12 @@ static bool still_at_stop(struct tracer *t, struct tracee *tr)
  * interpreter; read at decode), for tracer_exec_verify; when it could not
  * be read (no regular file, a name that did not resolve, an interpreter
  * past the depth read) whatever runs is decided at the event. Nothing
- * expected for an fd's exec (fexecve: the fd is the program) or one not
- * allowed. */
+ * expected for one not allowed. */
 static void exec_expect(struct tracee *tr, const struct op *op, bool allowed)
 {
-	tr->exec_expect = allowed && op->p1.raw[0];
+	/* execveat(fd, "", AT_EMPTY_PATH) too: another thread may dup2()
+	 * another file onto fd before the kernel looks (esc_exec_fd_dup2_race). */
+	tr->exec_expect = allowed && (op->p1.raw[0] || (op->flags & AT_EMPTY_PATH));
 	tr->exec_known = op->prog_known;
 	tr->exec_dev = op->prog_dev;
 	tr->exec_ino = op->prog_ino;
