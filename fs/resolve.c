@@ -372,6 +372,11 @@ static int walk_step(struct walk *w, bool follow_last)
 		*slash = 0;
 	r = walk_follow(w, host, tail);
 	if (r == 1) {
+		/* A pipe or a socket is no directory: the kernel fails a name
+		 * below it. Not looked up again: by then the process may have
+		 * another file at that fd (esc_proc_fd_pipe_swap). */
+		if (*tail)
+			return -ENOTDIR;
 		snprintf(w->cur, sizeof(w->cur), "%s", linkname);
 		return 0;
 	}
