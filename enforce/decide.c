@@ -796,8 +796,10 @@ void enforce_decide(struct enforce *e, const struct proc_info *pi, const struct 
 	decide(e, pi, op, &d->v);
 	d->action = action_of(&d->v);
 	d->err = d->action == ACT_DENY ? deny_errno(op) : 0;
-	/* A path the kernel cannot resolve: the call fails as it would untraced. */
-	if (op->err && op->err_native && d->action != ACT_DENY) {
+	/* A path the kernel cannot resolve: the call fails as it would
+	 * untraced. Without a policy the kernel answers itself: it can where
+	 * we cannot name (a removed cwd, one deeper than PATH_MAX). */
+	if (op->err && op->err_native && d->action != ACT_DENY && e->p) {
 		d->action = ACT_DENY;
 		d->err = -op->err;
 	}

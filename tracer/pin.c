@@ -442,7 +442,9 @@ int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
 	struct pin p = { .t = t, .tr = tr, .abi = tr->cur_abi, .openat2 = t->have_openat2 };
 	int r;
 
-	if (!has_memory_args(op) && !via_socketcall(t, tr))
+	/* Allowed with arguments we could not name (only without a policy):
+	 * nothing was checked, so nothing to pin; the kernel answers. */
+	if (op->err || (!has_memory_args(op) && !via_socketcall(t, tr)))
 		return 0;
 	/* The root's first exec is our own code: nothing else shares its memory. */
 	if (tr->depth < 0)

@@ -142,6 +142,18 @@ check "SIGPIPE ignored reaches the command" "1" \
 check "a closed events reader: exit 125" "125" "${PIPESTATUS[0]}"
 check "a closed events reader: said so" "1" "$(grep -c 'cannot write events' "$WORK/sink.err")"
 
+# Names the tracer cannot write down, which the kernel resolves itself: a
+# removed cwd ("." still opens) and a cwd deeper than PATH_MAX.
+mkdir "$WORK/gone" && native=$(cd "$WORK/gone" && rmdir "$WORK/gone" && ls -a 2>&1; echo "rc=$?")
+mkdir "$WORK/gone" && got=$(cd "$WORK/gone" && rmdir "$WORK/gone" && wrap ls -a 2>&1; echo "rc=$?")
+check "a removed cwd: ls -a as natively" "$native" "$got"
+deep='d=$(printf "d%.0s" $(seq 200)); for i in $(seq 25); do mkdir $d && cd $d || exit 9; done;
+touch x && ls && rm x && /bin/pwd | wc -c'
+rm -rf "$WORK/deep" && mkdir "$WORK/deep" && native=$(cd "$WORK/deep" && bash -c "$deep" 2>&1; echo "rc=$?")
+rm -rf "$WORK/deep" && mkdir "$WORK/deep" && got=$(cd "$WORK/deep" && wrap bash -c "$deep" 2>&1; echo "rc=$?")
+check "a cwd deeper than PATH_MAX: create, list, remove as natively" "$native" "$got"
+rm -rf "$WORK/deep"
+
 if [ ${#FAILED[@]} -ne 0 ]; then
 	fail "$LABEL: ${#FAILED[@]} check(s) failed: ${FAILED[*]}"
 fi
