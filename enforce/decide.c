@@ -534,18 +534,20 @@ static bool link_trusted(const char *link, time_t started)
  * A "#!" script runs its interpreter: an explicit deny of the interpreter
  * (a rule, not the default) denies the script, with the argv the kernel
  * gives it (interpreter, its argument, the script as named, the rest), so
- * `#!/usr/bin/env tool` is judged as env running tool.
+ * `#!/usr/bin/env tool` is judged as env running tool. An ELF program's
+ * PT_INTERP that is not the system's loader (op->loader) is judged so too:
+ * the kernel starts its code (esc_exec_pt_interp).
  */
 static bool interp_denied(const struct enforce *e, const struct proc_info *pi, const struct op *op,
-			  struct verdict *v)
+			  const char *interp, const char *interp_arg, struct verdict *v)
 {
 	const char *argv[OP_MAX_ARGC + 3];
-	struct exec_query q = { .filename = op->interp, .argv = argv, .depth = pi->depth };
+	struct exec_query q = { .filename = interp, .argv = argv, .depth = pi->depth };
 	struct verdict w;
 
-	argv[q.argc++] = op->interp;
-	if (op->interp_arg[0])
-		argv[q.argc++] = op->interp_arg;
+	argv[q.argc++] = interp;
+	if (interp_arg[0])
+		argv[q.argc++] = interp_arg;
 	argv[q.argc++] = op->p1.raw;
 	for (int i = 1; i < op->argc; i++)
 		argv[q.argc++] = op->argv[i];
@@ -579,7 +581,8 @@ static void decide_exec(const struct enforce *e, const struct proc_info *pi, con
 	struct verdict typed;
 	bool canon_default;
 
-	if (op->interp[0] && interp_denied(e, pi, op, v))
+	if ((op->interp[0] && interp_denied(e, pi, op, op->interp, op->interp_arg, v)) ||
+	    (op->loader[0] && interp_denied(e, pi, op, op->loader, "", v)))
 		return;
 	policy_decide_exec(e->p, &q, v);
 	if (!op->p2.path[0] || strcmp(op->p2.path, op->p1.path) == 0)

@@ -5,6 +5,8 @@
 #include "fs/resolve.h"
 
 #include <fcntl.h>
+#include <gelf.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -100,6 +102,92 @@ static int open_regular(const char *host, const char *want, struct stat *st, boo
 	return rfd;
 }
 
+/* An ELF program's PT_INTERP, the loader the kernel starts instead of it:
+ * 0 and its name in out; 1 none (static, not ELF); <0 unreadable. */
+static int elf_interp(int fd, char *out, size_t cap)
+{
+	GElf_Phdr ph;
+	size_t n, len;
+	const char *raw;
+	int r = 1;
+	Elf *e;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF || elf_getphdrnum(e, &n) < 0) {
+		elf_end(e);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n && r == 1; i++) {
+		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_INTERP)
+			continue;
+		raw = elf_rawfile(e, &len);
+		if (!raw || ph.p_offset > len || ph.p_filesz > len - ph.p_offset || !ph.p_filesz ||
+		    ph.p_filesz >= cap)
+			r = -EINVAL;
+		else if (memcpy(out, raw + ph.p_offset, ph.p_filesz), out[ph.p_filesz] = 0, !out[0])
+			r = -EINVAL;
+		else
+			r = 0;
+	}
+	elf_end(e);
+	return r;
+}
+
+/* The system's own dynamic loaders, by identity (read once). */
+static struct {
+	dev_t dev;
+	ino_t ino;
+} loaders[8];
+static size_t nloaders;
+static pthread_once_t loaders_once = PTHREAD_ONCE_INIT;
+
+static void loaders_read(void)
+{
+	static const char *const names[] = {
+		"/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux.so.2",	   "/libx32/ld-linux-x32.so.2",
+		"/lib/ld-linux-aarch64.so.1",  "/lib/ld-linux-armhf.so.3", "/lib/ld-musl-x86_64.so.1",
+		"/lib/ld-musl-aarch64.so.1",
+	};
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names) && nloaders < ARRAY_SIZE(loaders); i++)
+		if (stat(names[i], &st) == 0) {
+			loaders[nloaders].dev = st.st_dev;
+			loaders[nloaders++].ino = st.st_ino;
+		}
+}
+
+static bool system_loader(const struct stat *st)
+{
+	pthread_once(&loaders_once, loaders_read);
+	for (size_t i = 0; i < nloaders; i++)
+		if (loaders[i].dev == st->st_dev && loaders[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
+/*
+ * A program whose PT_INTERP names another program than the system's
+ * loader: the kernel starts that one's code, as it does a "#!" line's
+ * interpreter, so it is judged the same way (op->loader). The system's
+ * loader itself (every dynamic program's) is not: it runs what it loads.
+ */
+static void read_elf_interp(const struct sc_ctx *c, struct op *op, int fd)
+{
+	char name[PATH_MAX], path[PATH_MAX], host[PATH_MAX + 32];
+	struct stat st;
+
+	if (elf_interp(fd, name, sizeof(name)) != 0 ||
+	    fs_resolve_in(c->root, c->tid, c->tgid, AT_FDCWD, name, true, false, path, sizeof(path)))
+		return; /* none, or the kernel fails the exec: nothing runs */
+	snprintf(host, sizeof(host), "/proc/%d/root%s", c->tgid, path);
+	if (stat(host, &st) == 0 && system_loader(&st))
+		return;
+	snprintf(op->loader, sizeof(op->loader), "%s", path);
+}
+
 /*
  * A "#!" script runs its interpreter without another execve: read the line
  * as the kernel does (fs/binfmt_script.c: the first 256 bytes, the name up
@@ -134,6 +222,8 @@ static void read_shebang(const struct sc_ctx *c, struct op *op)
 		op->prog_dev = st.st_dev;
 		op->prog_ino = st.st_ino;
 		n = read(fd, buf, sizeof(buf) - 1);
+		if (n >= SELFMAG && memcmp(buf, ELFMAG, SELFMAG) == 0)
+			read_elf_interp(c, op, fd);
 		close(fd);
 		if (n < 2 || buf[0] != '#' || buf[1] != '!')
 			return;

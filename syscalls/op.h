@@ -68,6 +68,9 @@ struct op {
 	 * none) and its one optional argument. */
 	char interp[PATH_MAX];
 	char interp_arg[256];
+	/* An ELF program's (or interpreter's) PT_INTERP when it is not the
+	 * system's loader: the code the kernel starts (canonical, "" none). */
+	char loader[PATH_MAX];
 	/* The file the kernel will run (the script's interpreter), by identity,
 	 * as read when the exec was decoded. */
 	bool prog_known;

@@ -142,7 +142,7 @@ void op_reset(struct op *op)
 	op->argc = 0;
 	op->argv_bytes = 0;
 	op->truncated = false;
-	op->interp[0] = op->interp_arg[0] = 0;
+	op->interp[0] = op->interp_arg[0] = op->loader[0] = 0;
 	op->prog_known = false;
 	op->family = 0;
 	op->addr[0] = 0;
