@@ -148,8 +148,15 @@ static int fd_is_judged(int k, const char *judged)
 	return strcmp(name, judged) == 0 ? 2 : 0;
 }
 
-int tracer_anchor_fd(struct tracer *t, struct tracee *tr, int fd, const char *judged, char *out,
-		     size_t cap)
+static bool fd_is_symlink(int k)
+{
+	struct stat st;
+
+	return fstat(k, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+int tracer_anchor_fd(struct tracer *t, struct tracee *tr, int fd, const char *judged,
+		     bool o_path_ok, char *out, size_t cap)
 {
 	bool follow = tr->nanchors < ARRAY_SIZE(tr->anchor_fd) && tracee_may_follow(t, tr);
 	int pfd, k, w, fl, how;
@@ -171,10 +178,16 @@ int tracer_anchor_fd(struct tracer *t, struct tracee *tr, int fd, const char *ju
 		close(k);
 		return -EAGAIN;
 	}
-	/* These calls take no O_PATH fd (EBADF), but would take its name. */
-	if (fl & O_PATH) {
+	/* fchmod & co. take no O_PATH fd (EBADF), but would take its name. A
+	 * symlink's (O_PATH | O_NOFOLLOW, for AT_EMPTY_PATH): our link to it
+	 * would not name the symlink itself. */
+	if ((fl & O_PATH) && !o_path_ok) {
 		close(k);
 		return -EBADF;
+	}
+	if (fd_is_symlink(k)) {
+		close(k);
+		return o_path_ok ? 4 : -ENOTSUP;
 	}
 	if (!follow) {
 		close(k);

@@ -73,8 +73,8 @@ static struct tracee *child_announced(struct tracer *t, struct tracee *parent, p
  * event: fork and vfork imply theirs; clone's are in its registers, and
  * matter even for the fork and vfork events (a clone(CLONE_VM | SIGCHLD)
  * reports a fork event but shares the memory, and with it the scratch
- * slots). Unknown (the tracee is gone): shared memory, the cautious answer
- * for the scratch region. */
+ * slots). Unknown (the tracee is gone): shared memory and fd table, the
+ * cautious answer for the scratch region and for fd changes (tracer/pin.c). */
 static uint64_t clone_flags_now(struct tracee *tr)
 {
 	struct __ptrace_syscall_info si;
@@ -85,12 +85,12 @@ static uint64_t clone_flags_now(struct tracee *tr)
 
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, tr->tid, sizeof(si), &si) < 0 ||
 	    arch_host->get_regs(tr->tid, &r) < 0)
-		return CLONE_VM | CLONE_THREAD;
+		return CLONE_VM | CLONE_THREAD | CLONE_FILES;
 	nr = arch_host->get_nr(&r);
 	abi = arch_abi_from_audit(si.arch, nr);
 	sc = abi == ABI_UNKNOWN ? NULL : syscalls_lookup(abi, nr);
 	if (!sc)
-		return CLONE_VM | CLONE_THREAD;
+		return CLONE_VM | CLONE_THREAD | CLONE_FILES;
 	if (strcmp(sc->name, "fork") == 0)
 		return 0;
 	if (strcmp(sc->name, "vfork") == 0)

@@ -184,15 +184,19 @@ static int pin_open(struct pin *p, const struct op *op)
 /* A path as judged, or the name anchored to it (tracer/anchor.c): a call
  * that follows its final symlink goes through the object itself, any
  * other through its directory. */
-static int put_anchored(struct pin *p, size_t off, const struct op_path *op_p, int arg)
+static int put_named(struct pin *p, size_t off, const char *path, bool object, int arg)
 {
 	char name[PATH_MAX];
-	const char *path = op_path_pin(op_p);
-	int r = tracer_anchor(p->t, p->tr, path, op_p->follow, name, sizeof(name));
+	int r = tracer_anchor(p->t, p->tr, path, object, name, sizeof(name));
 
 	if (r < 0)
 		return r;
 	return put_path(p, off, r == 0 ? name : path, arg);
+}
+
+static int put_anchored(struct pin *p, size_t off, const struct op_path *op_p, int arg)
+{
+	return put_named(p, off, op_path_pin(op_p), op_p->follow, arg);
 }
 
 static long nr_of(enum abi abi, const char *name)
@@ -201,11 +205,37 @@ static long nr_of(enum abi abi, const char *name)
 }
 
 /*
+ * The name a change through the tracee's fd is made by, written to name:
+ * its file as the tracer's own copy (/proc/<agentsh>/fd/K, checked to be the
+ * file judged), so that a thread's dup2() onto the fd after the decision
+ * gains nothing. Where the tree may not follow our links, a process alone
+ * with its fd table runs the call as it is (1: nothing can change the fd
+ * before the kernel reads it); one that shares it gets the name judged
+ * (p->by_name; the path calls run one at a time then, tracer/anchor.c), or
+ * is refused when the file has none. -errno: refused.
+ */
+static int fd_name(struct pin *p, const struct op *op, bool o_path_ok, char *name, size_t cap)
+{
+	int r = tracer_anchor_fd(p->t, p->tr, p->fd_arg, op->p1.path, o_path_ok, name, cap);
+
+	if (r <= 0 || r == 4)
+		return r;
+	if (!p->tr->files_shared)
+		return 1;
+	if (r == 3 || op->p1.path[0] != '/' || strstr(op->p1.path, " (deleted)"))
+		return -ENOTSUP;
+	if ((size_t)snprintf(name, cap, "%s", op_path_pin(&op->p1)) >= cap)
+		return -ENAMETOOLONG;
+	p->by_name = true;
+	return 0;
+}
+
+/*
  * A change through an fd (fchmod, fchown, f{set,remove}xattr, futimens):
- * judged on the file the fd named, which a thread could dup2() another
- * file onto before the kernel looks. Made the same change by path through
- * the tracer's own copy of the file: fchmod(fd, m) -> fchmodat(AT_FDCWD,
- * "/proc/<agentsh>/fd/K", m), and so on. chattr's ioctls keep their fd.
+ * judged on the file the fd named; made the same change by name (fd_name):
+ * fchmod(fd, m) -> fchmodat(AT_FDCWD, "/proc/<agentsh>/fd/K", m), and so
+ * on. chattr's ioctls need their fd: refused while another task shares the
+ * fd table (none does for chattr(1)).
  */
 static int pin_fdfile(struct pin *p, const struct op *op)
 {
@@ -225,25 +255,13 @@ static int pin_fdfile(struct pin *p, const struct op *op)
 		to = "removexattr", shift = 0;
 	else if (strncmp(n, "utimensat", 9) == 0 && !arch_host->get_arg(&p->regs, p->abi, 3))
 		to = n, shift = 1;
+	else if (strncmp(n, "ioctl", 5) == 0)
+		return p->tr->files_shared ? -ENOTSUP : 0;
 	else
-		return 0; /* ioctl; utimensat with flags (EINVAL natively) */
-	r = tracer_anchor_fd(p->t, p->tr, p->fd_arg, op->p1.path, name, sizeof(name));
-	if (r < 0)
-		return r;
-	if (r > 0) {
-		/* The tree may not follow our links (or the fd is not ours to
-		 * take). Alone with its fd table, nothing can change the fd
-		 * before the kernel reads it: as it is. Else by the name judged,
-		 * the path calls one at a time (tracer/anchor.c), or not at all. */
-		if (!p->tr->files_shared)
-			return 0;
-		if (r == 3 || op->p1.path[0] != '/' || strstr(op->p1.path, " (deleted)"))
-			return -ENOTSUP;
-		snprintf(name, sizeof(name), "%s", op_path_pin(&op->p1));
-		if (strlen(name) >= sizeof(name) - 1)
-			return -ENAMETOOLONG;
-		p->by_name = true;
-	}
+		return 0; /* utimensat(fd, NULL) with flags: EINVAL natively */
+	r = fd_name(p, op, false, name, sizeof(name));
+	if (r)
+		return r > 0 ? 0 : r;
 	for (int i = 0; i < 6; i++)
 		a[i] = arch_host->get_arg(&p->regs, p->abi, i);
 	/* fchmod(fd, m) -> fchmodat(AT_FDCWD, name, m); fsetxattr(fd, ...) ->
@@ -263,12 +281,46 @@ static int pin_fdfile(struct pin *p, const struct op *op)
 	return put_path(p, SCRATCH_OFF_PATH1, name, shift ? 1 : 0);
 }
 
+/*
+ * A path call with an empty name and AT_EMPTY_PATH (fchmodat2, fchownat,
+ * utimensat, linkat, setxattrat, removexattrat, file_setattr) acts on its
+ * dirfd's file: made by name like pin_fdfile, the flags that named the fd
+ * dropped. linkat follows the tracer's link to the file (AT_SYMLINK_FOLLOW,
+ * as linkat through /proc/self/fd/N is meant to be used).
+ */
+static int pin_empty_path(struct pin *p, const struct op *op)
+{
+	const struct syscall_def *sc = op->sc;
+	char name[PATH_MAX];
+	uint64_t fl;
+	int r;
+
+	if (sc->dirfd < 0 || sc->path < 0 || sc->flags < 0)
+		return -ENOTSUP;
+	r = fd_name(p, op, true, name, sizeof(name));
+	if (r < 0 || r == 1)
+		return r > 0 ? 0 : r;
+	fl = arch_host->get_arg(&p->regs, p->abi, sc->flags) &
+	     ~(uint64_t)(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_SYMLINK_FOLLOW);
+	arch_host->set_arg(&p->regs, p->abi, sc->dirfd, (uint64_t)(int64_t)AT_FDCWD);
+	if (r == 4) {
+		/* a symlink's fd: the symlink itself, by its name (anchored
+		 * through its directory), not followed */
+		arch_host->set_arg(&p->regs, p->abi, sc->flags,
+				   fl | (strcmp(sc->name, "linkat") ? AT_SYMLINK_NOFOLLOW : 0));
+		return put_named(p, SCRATCH_OFF_PATH1, op_path_pin(&op->p1), false, sc->path);
+	}
+	if (strcmp(sc->name, "linkat") == 0 && !p->by_name)
+		fl |= AT_SYMLINK_FOLLOW;
+	arch_host->set_arg(&p->regs, p->abi, sc->flags, fl);
+	return put_path(p, SCRATCH_OFF_PATH1, name, sc->path);
+}
+
 static int pin_paths(struct pin *p, const struct op *op)
 {
 	const struct syscall_def *sc = op->sc;
 	int r = 0;
 
-	/* AT_EMPTY_PATH names the fd, not a string: nothing to pin. */
 	if (op->npaths >= 1 && op->p1.raw[0] && sc->path >= 0)
 		r = put_anchored(p, SCRATCH_OFF_PATH1, &op->p1, sc->path);
 	if (!r && op->npaths >= 2 && op->p2.raw[0] && sc->path2 >= 0)
@@ -456,10 +508,13 @@ int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
 		return r;
 	if (op->kind == OP_FILE && strstr(op->sc->name, "open") && op->sc->decode == dec_open)
 		r = pin_open(&p, op);
-	else if (op->kind == OP_FILE && !op->p1.raw[0] && op->npaths && op->p1.dirfd >= 0 &&
-		 op->sc->decode != dec_path) {
+	else if (op->kind == OP_FILE && !op->p1.raw[0] && op->npaths && op->p1.dirfd >= 0) {
+		/* the fd's own file: fchmod(fd), or fchmodat2(fd, "", AT_EMPTY_PATH) */
 		p.fd_arg = op->p1.dirfd;
-		r = pin_fdfile(&p, op);
+		if (op->sc->path >= 0 && arch_host->get_arg(&p.regs, p.abi, op->sc->path))
+			r = pin_empty_path(&p, op);
+		else
+			r = pin_fdfile(&p, op);
 	} else if (op->kind == OP_FILE)
 		r = pin_paths(&p, op);
 	else if (op->kind == OP_EXEC)

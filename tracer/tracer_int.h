@@ -69,9 +69,11 @@ int tracer_anchor(struct tracer *t, struct tracee *tr, const char *path, bool ob
  * checked to be judged's: its /proc/<agentsh>/fd/K name in out, 0. When
  * the tree may not follow our links: 2 if judged names it, 3 if it has no
  * name to pin (a socket, a deleted file). 1 when the tracer may not take it; -EAGAIN when fd names another file by
- * now, -EBADF for an O_PATH fd (these calls refuse it), other -errno. */
-int tracer_anchor_fd(struct tracer *t, struct tracee *tr, int fd, const char *judged, char *out,
-		     size_t cap);
+ * now, -EBADF for an O_PATH fd unless o_path_ok (fchmod & co. refuse it);
+ * a symlink's (O_PATH | O_NOFOLLOW): 4 with o_path_ok (our link to it would
+ * name its target: pin it by its name), else -ENOTSUP; other -errno. */
+int tracer_anchor_fd(struct tracer *t, struct tracee *tr, int fd, const char *judged,
+		     bool o_path_ok, char *out, size_t cap);
 /* The pinned call (its number and final arguments), to know it again. */
 void tracer_anchor_note(struct tracee *tr, long nr, const uint64_t args[6]);
 /* At tr's next traced syscall: true when it is the anchored call again (a

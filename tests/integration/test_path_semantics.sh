@@ -140,4 +140,18 @@ for mode in prefilter ptrace notify; do
 	diff "$d/oa2.native" "$d/oa2.$mode" >&2 || fail "openat2 resolve flags under --mode $mode (above)"
 done
 ok "openat2: $(wc -l <"$d/oa2.native") RESOLVE_* and argument cases as natively"
+
+# An fd's own file by an empty path and AT_EMPTY_PATH (fchmodat2, fchownat,
+# utimensat, linkat of an O_TMPFILE), O_PATH and a symlink's fd included:
+# made through the tracer's copy of the file or by name, in every mode.
+mkdir -p "$d/ep-native"
+"$PROGS/prog_tr_empty_path" "$d/ep-native" >"$d/ep.native"
+for mode in prefilter ptrace notify landlock; do
+	"$AGENTSH" wrap --mode "$mode" -- true 2>/dev/null || continue
+	rm -rf "$d/ep-$mode" && mkdir -p "$d/ep-$mode"
+	"$AGENTSH" wrap --mode "$mode" --policy "$d/p.yaml" -- "$PROGS/prog_tr_empty_path" "$d/ep-$mode" \
+		>"$d/ep.$mode" 2>&1
+	diff "$d/ep.native" "$d/ep.$mode" >&2 || fail "AT_EMPTY_PATH calls under --mode $mode (above)"
+done
+ok "AT_EMPTY_PATH: $(wc -l <"$d/ep.native") cases as natively"
 pass
