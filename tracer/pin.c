@@ -126,12 +126,25 @@ static int pin_open(struct pin *p, const struct op *op)
 	int path_arg = sc->path;
 	int flags = op->open_flags & SYSCALLS_OPEN_FLAGS; /* openat2 refuses the rest */
 
+	const char *path = op_path_pin(&op->p1);
+	char anchored[64];
+
+	/* A process's fd link that named no file (a pipe): through our copy of
+	 * that fd, not the link the kernel would follow again (tracer/anchor.c). */
+	if (needs_magic(op->p1.path) && op->p1.proc_fd_pid) {
+		int r = tracer_anchor(p->t, p->tr, op->p1.path, true, anchored, sizeof(anchored));
+
+			if (r < 0)
+			return r;
+		if (r == 0)
+			path = anchored;
+	}
 	/* Without openat2 (or for magic links) the name is pinned as a string;
 	 * exit-time verification covers symlink swaps there. */
 	if ((needs_magic(op->p1.path) || !p->openat2) && !op->open_how) {
 		if (sc->dirfd >= 0)
 			arch_host->set_arg(&p->regs, p->abi, sc->dirfd, (uint64_t)AT_FDCWD);
-		return put_path(p, SCRATCH_OFF_PATH1, op_path_pin(&op->p1), path_arg);
+		return put_path(p, SCRATCH_OFF_PATH1, path, path_arg);
 	}
 	how.flags = (uint64_t)(unsigned)flags;
 	if (flags & (O_CREAT | O_TMPFILE)) {
@@ -163,7 +176,6 @@ static int pin_open(struct pin *p, const struct op *op)
 		uint64_t pad;
 		char path[PATH_MAX];
 	} blob;
-	const char *path = op_path_pin(&op->p1);
 	size_t plen = strlen(path) + 1;
 
 	_Static_assert(offsetof(typeof(blob), path) == 32, "path follows how");
@@ -506,7 +518,7 @@ int tracer_pin(struct tracer *t, struct tracee *tr, const struct op *op)
 	r = pin_regs_get(t, &p);
 	if (r)
 		return r;
-	if (op->kind == OP_FILE && strstr(op->sc->name, "open") && op->sc->decode == dec_open)
+	if (op->kind == OP_FILE && op->sc->decode == dec_open) /* open, openat, openat2, creat */
 		r = pin_open(&p, op);
 	else if (op->kind == OP_FILE && !op->p1.raw[0] && op->npaths && op->p1.dirfd >= 0) {
 		/* the fd's own file: fchmod(fd), or fchmodat2(fd, "", AT_EMPTY_PATH) */

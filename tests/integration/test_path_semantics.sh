@@ -104,6 +104,18 @@ t("fchown(O_PATH)", lambda: fdcall(lambda fd: os.fchown(fd, -1, -1), os.O_PATH))
 t("fsetxattr(O_PATH)", lambda: fdcall(lambda fd: os.setxattr(fd, "user.x", b"1"), os.O_PATH))
 t("fchmod(reg)", lambda: fdcall(lambda fd: (os.fchmod(fd, 0o604), oct(os.stat("reg").st_mode))[1]))
 t("fchmod(pipe)", lambda: os.fchmod(rp, 0o600))
+# creat(2) of a new file and over an existing one (pinned like an open)
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+def creat(p):
+    fd = libc.creat(p.encode(), 0o644)
+    if fd < 0:
+        e = ctypes.get_errno(); raise OSError(e, os.strerror(e))
+    os.close(fd)
+t("creat(new)", lambda: creat("new"))
+t("creat(reg)", lambda: creat("reg"))
+t("creat(lreg)", lambda: creat("lreg"))
+t("creat(missing/x)", lambda: creat("missing/x"))
 EOP
 mkdir "$d/native" "$d/wrap" "$d/pol"
 "$py" "$d/cases.py" "$d/native" >"$d/native.out" 2>&1 || fail "natively: $(tail -3 "$d/native.out")"
