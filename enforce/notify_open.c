@@ -9,6 +9,7 @@
 #include "compat.h"
 #include "enforce/enforce.h"
 #include "enforce/notify.h"
+#include "fs/resolve.h"
 #include "log.h"
 #include "syscalls/mem.h"
 #include "syscalls/syscalls.h"
@@ -269,11 +270,11 @@ static int fix_fd(int fd, int flags)
 	return fd;
 }
 
-static void emulate(struct notify *n, const struct op *op, const struct decision_out *d,
-		    const char *path, const struct caller *who)
+/* Puts our fd (or the error of our open) in the caller's place. */
+static void emulate_fd(struct notify *n, const struct op *op, const struct decision_out *d,
+		       const char *path, const struct caller *who, int fd)
 {
 	struct seccomp_notif_addfd add = { .id = n->req->id, .flags = SECCOMP_ADDFD_FLAG_SEND };
-	int fd = open_pinned(n, op, path, who);
 
 	/* A FIFO's blocking open, or a lease to wait for (our open never blocks);
 	 * a magic link under /proc (our walk refuses it, the caller's would not). */
@@ -298,6 +299,81 @@ static void emulate(struct notify *n, const struct op *op, const struct decision
 	else if (errno != ENOENT)
 		answer(n, 0, errno, false);
 	close(fd);
+}
+
+static void emulate(struct notify *n, const struct op *op, const struct decision_out *d,
+		    const char *path, const struct caller *who)
+{
+	emulate_fd(n, op, d, path, who, open_pinned(n, op, path, who));
+}
+
+/* Whether nothing can put another file at a process's fd meanwhile: the
+ * caller's own fd while no other task shares its fd table. */
+static bool fd_link_steady(struct notify *n, const struct op *op, const struct caller *who)
+{
+	return op->p1.proc_fd_pid == who->pi->pid &&
+	       !tracer_files_shared(n->t, (pid_t)n->req->pid);
+}
+
+/*
+ * A process's fd link judged by its name, /proc/PID/fd/N of a pipe (no file
+ * to judge): left to the kernel, it would be followed again, to whatever
+ * PID has at fd N by then (a dup2() of a read-only file, and the reopen is
+ * writable: esc_proc_fd_reopen_race). Opened here through our own copy of
+ * that fd instead, checked to name no file still; an open that must block
+ * (a FIFO end without a partner) goes to the kernel only where the fd is
+ * steady.
+ */
+static void emulate_fd_link(struct notify *n, const struct op *op, const struct decision_out *d,
+			    const struct caller *who)
+{
+	const char *name = NULL;
+	pid_t owner = fs_proc_entry(op->p1.path, &name);
+	char *end = NULL, self[64], what[64];
+	long nr = owner && name && strncmp(name, "fd/", 3) == 0 ? strtol(name + 3, &end, 10) : -1;
+	int flags = op->open_flags & SYSCALLS_OPEN_FLAGS & ~(O_CREAT | O_EXCL | __O_TMPFILE);
+	int pfd, k, fd, err;
+	ssize_t len;
+
+	if (cannot_emulate(n, op, d, who))
+		return;
+	if (nr < 0 || !end || *end || (pfd = (int)syscall(SYS_pidfd_open, owner, 0)) < 0) {
+		refuse(n, op, d, who, "notify-unpinnable-open",
+		       "a process's fd link that names no file could not be taken; use --mode prefilter");
+		return;
+	}
+	k = (int)syscall(SYS_pidfd_getfd, pfd, (int)nr, 0);
+	err = errno;
+	close(pfd);
+	if (k < 0) {
+		answer(n, 0, err == EBADF ? ENOENT : EACCES, false);
+		return;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", k);
+	len = readlink(self, what, sizeof(what) - 1);
+	if (len <= 0 || what[0] == '/') {
+		close(k);
+		refuse(n, op, d, who, "notify-unpinnable-open",
+		       "another file was put at that fd since it was judged");
+		return;
+	}
+	err = who->cr ? creds_enter(&n->self, who->cr) : 0;
+	fd = err ? -EACCES : open(self, flags | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && !err)
+		fd = -errno;
+	if (who->cr && !err)
+		creds_leave(&n->self);
+	close(k);
+	if ((fd == -ENXIO || fd == -EAGAIN) && !(op->open_flags & O_NONBLOCK)) {
+		if (fd_link_steady(n, op, who))
+			answer(n, 0, 0, true);
+		else
+			refuse(n, op, d, who, "notify-unpinnable-open",
+			       "a blocking reopen of another process's fd is the kernel's to make, "
+			       "and that fd could change meanwhile; use --mode prefilter");
+		return;
+	}
+	emulate_fd(n, op, d, op->p1.path, who, fd);
 }
 
 static void apply(struct notify *n, const struct op *op, const struct decision_out *d,
@@ -333,6 +409,9 @@ static void apply(struct notify *n, const struct op *op, const struct decision_o
 		answer(n, 0, 0, true);
 	else if (named && caller_terminal(path, op->open_flags))
 		continue_or_refuse(n, op, d, who, path);
+	else if (named && proc_path(path) && op->p1.proc_fd_pid && enforce_policy(n->enf) &&
+		 !fd_link_steady(n, op, who))
+		emulate_fd_link(n, op, d, who);
 	else if (named && proc_path(path) && continue_safe(n, op))
 		answer(n, 0, 0, true);
 	else if (!cannot_emulate(n, op, d, who))

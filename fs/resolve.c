@@ -264,6 +264,15 @@ pid_t fs_proc_entry(const char *path, const char **name)
 	return (pid_t)pid;
 }
 
+/* Whether path is /proc/N/fd/M or /proc/N/map_files/R (or under task/T/). */
+static bool proc_fd_link(const char *path)
+{
+	const char *name;
+
+	return fs_proc_entry(path, &name) &&
+	       (strncmp(name, "fd/", 3) == 0 || strncmp(name, "map_files/", 10) == 0);
+}
+
 /* link is /proc/N/fd/M or /proc/N/map_files/R (or under task/T/): a file
  * reached through process N's open files or mappings, not by a name. */
 static void note_proc_fd(const char *link)
@@ -350,8 +359,11 @@ static int walk_step(struct walk *w, bool follow_last)
 	walk_host(w, host, sizeof(host));
 	if (lstat(host, &st) < 0) {
 		/* A missing directory with more to walk: the kernel fails the
-		 * same way. A missing last component is kept (creates). */
-		if ((errno == ENOENT || errno == ENOTDIR) && *tail)
+		 * same way. A missing last component is kept (creates), except
+		 * a process's fd or mapping link, which nothing creates: kept,
+		 * it would be looked up again, as whatever fd is there by then
+		 * (esc_proc_fd_reopen_race). */
+		if ((errno == ENOENT || errno == ENOTDIR) && (*tail || proc_fd_link(w->cur)))
 			return -errno;
 		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
 			return 2; /* the rest cannot be looked at: keep it lexically */

@@ -21,6 +21,7 @@
 #include "scratch.h"
 #include "policy/policy.h"
 #include "syscalls/syscalls.h"
+#include "fs/resolve.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -77,6 +78,61 @@ static int open_no_symlinks(const char *path, bool dir)
 	return fd < 0 ? -errno : fd;
 }
 
+static bool fd_is_symlink(int k);
+
+/*
+ * A process's fd link, /proc/PID/fd/N, judged by its own name because the fd
+ * named no file (a pipe, a socket): the kernel would follow the link again,
+ * to whatever PID has at fd N by then (a dup2() of a read-only file there,
+ * and the reopen is writable). Through the tracer's copy of that fd instead,
+ * checked to have no path still. 1: as it is, for the caller's own fd while
+ * it is alone with its fd table (nothing can change the fd meanwhile);
+ * -ENOTSUP where the tree may not follow our links otherwise.
+ */
+static int anchor_proc_fd(struct tracer *t, struct tracee *tr, const char *path, char *out,
+			  size_t cap)
+{
+	const char *name = NULL;
+	pid_t owner = fs_proc_entry(path, &name);
+	const struct tracee *o = owner ? tracee_find(t->tt, owner) : NULL;
+	char link[64], what[PATH_MAX], *end;
+	long fd = name && strncmp(name, "fd/", 3) == 0 ? strtol(name + 3, &end, 10) : -1;
+	ssize_t n;
+	int pfd, k, w;
+
+	if (fd < 0 || *end || end == name + 3)
+		return 1; /* not an fd link itself */
+	/* As it is only for the caller's own fd, alone with its fd table:
+	 * another process of the tree may dup2() at its own fds any time. */
+	bool steady = owner == tr->tgid && o && !o->files_shared;
+
+	if (!tracee_may_follow(t, tr)) {
+		t->ns_strict = true;
+		return steady ? 1 : -ENOTSUP;
+	}
+	pfd = (int)syscall(SYS_pidfd_open, owner, 0);
+	if (pfd < 0)
+		return -errno;
+	k = (int)syscall(SYS_pidfd_getfd, pfd, (int)fd, 0);
+	close(pfd);
+	if (k < 0)
+		return errno == EPERM ? (steady ? 1 : -ENOTSUP) : -errno;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", k);
+	n = readlink(link, what, sizeof(what) - 1);
+	/* A file there by now: it has a name, which was not what was judged. */
+	if (n <= 0 || what[0] == '/' || fd_is_symlink(k)) {
+		close(k);
+		return -EAGAIN;
+	}
+	w = snprintf(out, cap, "/proc/%d/fd/%d", t->self_pid, k);
+	if (w < 0 || (size_t)w >= cap) {
+		close(k);
+		return -ENAMETOOLONG;
+	}
+	tr->anchor_fd[tr->nanchors++] = k;
+	return 0;
+}
+
 int tracer_anchor(struct tracer *t, struct tracee *tr, const char *path, bool object, char *out,
 		  size_t cap)
 {
@@ -85,9 +141,10 @@ int tracer_anchor(struct tracer *t, struct tracee *tr, const char *path, bool ob
 	size_t n = strlen(path), end = n;
 	int fd, w;
 
-	if (path[0] != '/' || n >= sizeof(dir) || strncmp(path, "/proc/", 6) == 0 ||
-	    tr->nanchors >= ARRAY_SIZE(tr->anchor_fd))
+	if (path[0] != '/' || n >= sizeof(dir) || tr->nanchors >= ARRAY_SIZE(tr->anchor_fd))
 		return 1;
+	if (strncmp(path, "/proc/", 6) == 0)
+		return object ? anchor_proc_fd(t, tr, path, out, cap) : 1;
 	if (!tracee_may_follow(t, tr)) {
 		t->ns_strict = true; /* path calls one at a time from now on */
 		return 1;
@@ -161,8 +218,13 @@ int tracer_anchor_fd(struct tracer *t, struct tracee *tr, int fd, const char *ju
 	bool follow = tr->nanchors < ARRAY_SIZE(tr->anchor_fd) && tracee_may_follow(t, tr);
 	int pfd, k, w, fl, how;
 
-	if (!follow)
+	if (!follow) {
 		t->ns_strict = true;
+		/* Alone with its fd table: nothing can change the fd before the
+		 * kernel reads it. */
+		if (!tr->files_shared)
+			return 1;
+	}
 	pfd = (int)syscall(SYS_pidfd_open, tr->tgid, 0);
 	if (pfd < 0)
 		return -errno;
@@ -171,10 +233,8 @@ int tracer_anchor_fd(struct tracer *t, struct tracee *tr, int fd, const char *ju
 	/* EPERM: not ours to take (other credentials) */
 	if (k < 0)
 		return errno == EPERM ? 1 : -errno;
-	/* The file the decision named, or another dup2()ed there since. */
 	fl = fcntl(k, F_GETFL);
-	how = fd_is_judged(k, judged);
-	if (fl < 0 || !how) {
+	if (fl < 0) {
 		close(k);
 		return -EAGAIN;
 	}
@@ -189,9 +249,18 @@ int tracer_anchor_fd(struct tracer *t, struct tracee *tr, int fd, const char *ju
 		close(k);
 		return o_path_ok ? 4 : -ENOTSUP;
 	}
+	/* By the name judged: the call acts on what is there, whatever the fd
+	 * names now (our view of the name may not be the tree's: no identity
+	 * to compare). A deleted file or a socket has no such name. */
 	if (!follow) {
 		close(k);
-		return how == 1 ? 2 : 3;
+		return judged[0] == '/' && !strstr(judged, " (deleted)") ? 2 : 3;
+	}
+	/* The file the decision named, or another dup2()ed there since. */
+	how = fd_is_judged(k, judged);
+	if (!how) {
+		close(k);
+		return -EAGAIN;
 	}
 	w = snprintf(out, cap, "/proc/%d/fd/%d", t->self_pid, k);
 	if (w < 0 || (size_t)w >= cap) {

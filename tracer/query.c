@@ -29,6 +29,13 @@ bool tracer_mm_shared(struct tracer *t, pid_t tid)
 	return !tr || scratch_mm_shared(tr->mm);
 }
 
+bool tracer_files_shared(struct tracer *t, pid_t tid)
+{
+	struct tracee *tr = tracee_find(t->tt, tid);
+
+	return !tr || tr->files_shared;
+}
+
 void tracer_creds_set(struct tracer *t, pid_t tid, enum tracee_creds c)
 {
 	struct tracee *tr = tracee_find(t->tt, tid);

@@ -62,6 +62,8 @@ enum tracee_creds tracer_creds_state(struct tracer *t, pid_t tid);
 /* Whether another task may write tid's memory through a shared address
  * space (true when tid is unknown). */
 bool tracer_mm_shared(struct tracer *t, pid_t tid);
+/* Whether another task may change tid's fd table (true when tid is unknown). */
+bool tracer_files_shared(struct tracer *t, pid_t tid);
 void tracer_creds_set(struct tracer *t, pid_t tid, enum tracee_creds c);
 
 void tracer_opts_defaults(struct tracer_opts *o);

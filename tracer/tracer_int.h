@@ -67,8 +67,10 @@ int tracer_anchor(struct tracer *t, struct tracee *tr, const char *path, bool ob
 		  size_t cap);
 /* The file the tracee's fd names, taken by the tracer (pidfd_getfd) and
  * checked to be judged's: its /proc/<agentsh>/fd/K name in out, 0. When
- * the tree may not follow our links: 2 if judged names it, 3 if it has no
- * name to pin (a socket, a deleted file). 1 when the tracer may not take it; -EAGAIN when fd names another file by
+ * the tree may not follow our links: 1 for a process alone with its fd
+ * table (the call may run as it is), else 2 when judged is a name to pin,
+ * 3 when it is none (a socket, a deleted file). 1 when the tracer may not
+ * take it; -EAGAIN when fd names another file by
  * now, -EBADF for an O_PATH fd unless o_path_ok (fchmod & co. refuse it);
  * a symlink's (O_PATH | O_NOFOLLOW): 4 with o_path_ok (our link to it would
  * name its target: pin it by its name), else -ENOTSUP; other -errno. */
