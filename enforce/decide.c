@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
+#include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -176,12 +177,15 @@ static bool danger_allowed(const struct op *op, const struct proc_info *pi)
 
 	if (strcmp(n, "process_vm_readv") == 0 || strcmp(n, "pidfd_getfd") == 0)
 		return !outside_tree(pi);
-	/* Typing into a terminal, and SIGIO owners outside the tree (the
-	 * prefilter stops only these commands). */
+	/* Typing into a terminal, a whole file system frozen, relabelled or
+	 * shut down, and SIGIO owners outside the tree (the prefilter stops
+	 * only these commands). */
 	if (strcmp(n, "ioctl") == 0 || strcmp(n, "fcntl") == 0 || strcmp(n, "fcntl64") == 0) {
 		uint32_t cmd = (uint32_t)op->arg1;
 
-		if (*n == 'i' && (cmd == TIOCSTI || cmd == TIOCLINUX))
+		if (*n == 'i' && (cmd == TIOCSTI || cmd == TIOCLINUX || cmd == FIFREEZE ||
+				  cmd == FITHAW || cmd == FS_IOC_SETFSLABEL ||
+				  cmd == AGENTSH_FS_IOC_SHUTDOWN))
 			return false;
 		if (*n == 'i' && cmd == USERFAULTFD_IOC_NEW)
 			return true; /* user-mode faults only (danger_integrity) */

@@ -54,6 +54,12 @@ int syscalls_init(void);
  * (a number past every call we know gets the "unknown_syscall" row). */
 const struct syscall_def *syscalls_lookup(enum abi abi, long nr);
 
+/* ext4's and xfs's shutdown ioctl (EXT4_IOC_SHUTDOWN, XFS_IOC_GOINGDOWN:
+ * _IOR('X', 125, __u32)), in no uapi header of its own. With FIFREEZE,
+ * FITHAW and FS_IOC_SETFSLABEL, an ioctl that acts on the whole file system
+ * under any fd of it: the machine's, not the session's (deny-ioctl). */
+#define AGENTSH_FS_IOC_SHUTDOWN 0x8004587dU
+
 /* The first number past every call this table knows of (file_setattr is
  * 469, Linux 6.17). From here on, what a call does is unknown: it is decided
  * (under a policy denied with ENOSYS, an older kernel's answer). x32's own

@@ -133,12 +133,14 @@ static int add_sched(scmp_filter_ctx ctx, const char *name, int nr)
 }
 
 /* ioctl stops only for the commands that type into a terminal, set an
- * fd's SIGIO owner, make a userfaultfd (/dev/userfaultfd) or change a
- * file's attributes (chattr); fcntl only for
+ * fd's SIGIO owner, make a userfaultfd (/dev/userfaultfd), change a file's
+ * attributes (chattr) or act on a whole file system (freeze, relabel, shut
+ * down: syscalls/syscalls.h); fcntl only for
  * F_SETOWN(_EX). The kernel reads cmd as 32 bits: only those are compared. */
 static const uint64_t ioctl_cmds[] = { TIOCSTI,	    TIOCLINUX,		FIOSETOWN,
 					SIOCSPGRP,	    USERFAULTFD_IOC_NEW, FS_IOC_SETFLAGS,
-					FS_IOC32_SETFLAGS, FS_IOC_FSSETXATTR };
+					FS_IOC32_SETFLAGS, FS_IOC_FSSETXATTR,	FIFREEZE,
+					FITHAW,		    FS_IOC_SETFSLABEL,	AGENTSH_FS_IOC_SHUTDOWN };
 static const uint64_t fcntl_cmds[] = { F_SETOWN, F_SETOWN_EX };
 
 static int add_cmds(scmp_filter_ctx ctx, int nr, const uint64_t *cmds, size_t n)
