@@ -404,9 +404,10 @@ static void apply(struct notify *n, const struct op *op, const struct decision_o
 	bool named = path == op_path_pin(&op->p1); /* not redirected */
 
 	/* ADDFD cannot pass an O_PATH file (fget refuses it); an O_PATH fd grants no
-	 * access by itself and every use of it is decided again, so the kernel opens it. */
+	 * access by itself and every use of it is decided again, so the kernel opens
+	 * it: from a path no other task can rewrite meanwhile (esc_notify_opath_flip). */
 	if (named && (op->open_flags & O_PATH))
-		answer(n, 0, 0, true);
+		continue_or_refuse(n, op, d, who, path);
 	else if (named && caller_terminal(path, op->open_flags))
 		continue_or_refuse(n, op, d, who, path);
 	else if (named && proc_path(path) && op->p1.proc_fd_pid && enforce_policy(n->enf) &&
