@@ -112,6 +112,45 @@ static __always_inline void decide_loop(const struct ebpf_config *cfg, struct eb
 	e->rule = d.rule;
 }
 
+/* 0.0.0.0/8 and :: reach the socket's bound address, or loopback without
+ * one: decided as that, as the tracer judges them (tracer_any_destination),
+ * so both make the same decision. */
+static __always_inline void any_destination(struct bpf_sock_addr *ctx, struct ebpf_event *e, int v6)
+{
+	struct bpf_sock *sk = ctx->sk;
+	int mapped;
+
+	if (!sk)
+		return;
+	mapped = sk->src_ip6[0] == 0 && sk->src_ip6[1] == 0 && sk->src_ip6[2] == bpf_htonl(0xffff);
+	if (e->family == AF_INET) {
+		if (bpf_ntohl(e->addr[3]) >> 24)
+			return;
+		e->addr[3] = bpf_htonl(0x7f000001);
+		if (!v6 && sk->src_ip4) {
+			e->addr[3] = sk->src_ip4;
+		} else if (v6 && mapped) {
+			e->addr[3] = sk->src_ip6[3];
+		} else if (v6 && (sk->src_ip6[0] | sk->src_ip6[1] | sk->src_ip6[2] | sk->src_ip6[3])) {
+			e->family = AF_INET6;
+			e->addr[0] = sk->src_ip6[0];
+			e->addr[1] = sk->src_ip6[1];
+			e->addr[2] = sk->src_ip6[2];
+			e->addr[3] = sk->src_ip6[3];
+		}
+		return;
+	}
+	if (e->addr[0] | e->addr[1] | e->addr[2] | e->addr[3])
+		return;
+	/* :: goes to ::1, or to 127.0.0.1 from a v4-mapped source */
+	if (mapped) {
+		e->family = AF_INET;
+		e->addr[3] = bpf_htonl(0x7f000001);
+	} else {
+		e->addr[3] = bpf_htonl(1);
+	}
+}
+
 static __always_inline int handle(struct bpf_sock_addr *ctx, __u32 op, int v6, int loop)
 {
 	__u32 zero = 0;
@@ -141,6 +180,7 @@ static __always_inline int handle(struct bpf_sock_addr *ctx, __u32 op, int v6, i
 			ev.family = AF_INET6;
 		}
 	}
+	any_destination(ctx, &ev, v6);
 	/* The tracer already sent this DNS query to its proxy. */
 	if (cfg->proxy_port && ev.family == AF_INET && ev.addr[3] == cfg->proxy_ip4 &&
 	    ev.port == cfg->proxy_port)

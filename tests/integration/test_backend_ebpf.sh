@@ -71,4 +71,36 @@ for unrolled in "" 1; do
 		fail "ebpf event fields: $ev"
 	echo "ok: ${unrolled:+unrolled programs: }in-kernel denial with an ebpf event; cgroup removed"
 done
-echo "PASS: in-kernel denial with an ebpf event ($ev), both program sets; cgroup removed"
+
+# 0.0.0.0 and :: reach loopback (or the bound address): the kernel programs
+# decide them as the tracer does, so a policy allowing only loopback lets
+# them through in both (the tracer alone allowed them; the programs refused).
+cat >"$work/lo.yaml" <<'YAML'
+version: 1
+name: ebpf-loopback
+file_rules: [{name: all, paths: ["/**"], operations: ["*"], decision: allow}]
+network_rules:
+  - {name: loopback, cidrs: ["127.0.0.0/8", "::1/128"], decision: allow}
+command_rules: [{name: all, commands: ["*"], decision: allow}]
+YAML
+cat >"$work/any.py" <<'PY'
+import socket
+for fam, any_, lo in ((socket.AF_INET, "0.0.0.0", "127.0.0.1"), (socket.AF_INET6, "::", "::1")):
+    srv = socket.socket(fam); srv.bind((lo, 0)); srv.listen(1)
+    c = socket.socket(fam)
+    try:
+        c.connect((any_, srv.getsockname()[1])); print(any_, "ok")
+    except OSError as e:
+        print(any_, e.strerror)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r.bind(("127.0.0.1", 0))
+try:
+    u.sendto(b"x", ("0.0.0.0", r.getsockname()[1])); print("udp ok")
+except OSError as e:
+    print("udp", e.strerror)
+PY
+want=$(/usr/bin/python3.11 "$work/any.py" 2>&1)
+got=$("$AGENTSH" wrap --mode ebpf --policy "$work/lo.yaml" -- /usr/bin/python3.11 "$work/any.py" 2>&1)
+[[ $got == "$want" ]] || fail "connect/sendto to the any-address under ebpf: '$got', natively '$want'"
+echo "ok: 0.0.0.0 and :: decided as loopback in the kernel programs too"
+echo "PASS: in-kernel denial with an ebpf event ($ev), both program sets; cgroup removed; any-address as the tracer judges it"
