@@ -314,6 +314,8 @@ static void on_stop(struct tracer *t, struct tracee *tr, int status)
 		sig = 0;
 	if (tr->state == TS_WAIT_FIRST)
 		tr->state = TS_RUNNING;
+	if (sig)
+		tracer_core_check(t, tr, sig);
 	resume(t, tr, sig);
 }
 

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fnmatch.h>
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <signal.h>
@@ -428,6 +429,158 @@ bool tracer_exec_verify(struct tracer *t, struct tracee *tr, const struct tracee
 	}
 	op_reset(op);
 	return killed;
+}
+
+/* Signals whose default action dumps core (signal(7)). */
+static bool dumps_core(int sig)
+{
+	switch (sig) {
+	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
+	case SIGSEGV: case SIGSYS: case SIGXCPU: case SIGXFSZ:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Whether tid catches or ignores sig (its status's SigCgt / SigIgn). */
+static bool sig_handled(pid_t tid, int sig)
+{
+	char p[64], line[256];
+	bool handled = false;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/status", tid);
+	if (!(f = fopen(p, "re")))
+		return true; /* gone: nothing dumps */
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "SigCgt:", 7) == 0 || strncmp(line, "SigIgn:", 7) == 0)
+			handled |= (strtoull(line + 7, NULL, 16) >> (sig - 1)) & 1;
+	fclose(f);
+	return handled;
+}
+
+static void read_small(const char *path, char *out, size_t cap)
+{
+	FILE *f = fopen(path, "re");
+
+	out[0] = 0;
+	if (f && fgets(out, (int)cap, f))
+		out[strcspn(out, "\n")] = 0;
+	if (f)
+		fclose(f);
+}
+
+/* The file core_pattern makes for tr (core(5)): specifiers expanded as far
+ * as they name it, relative to the process's cwd. false: no file (a pipe,
+ * a removed cwd). */
+static bool core_file(const struct tracee *tr, int sig, char *out, size_t cap)
+{
+	char pat[256], val[PATH_MAX], p[64], *o = out, *end = out + cap - 1;
+	bool has_pid = false;
+	ssize_t n;
+
+	read_small("/proc/sys/kernel/core_pattern", pat, sizeof(pat));
+	if (!pat[0] || pat[0] == '|')
+		return false;
+	if (pat[0] != '/') {
+		snprintf(p, sizeof(p), "/proc/%d/cwd", tr->tgid);
+		n = readlink(p, out, cap - 2);
+		if (n <= 0 || (n > 10 && strncmp(out + n - 10, " (deleted)", 10) == 0))
+			return false;
+		o = out + n;
+		*o++ = '/';
+	}
+	for (const char *c = pat; *c && o < end; c++) {
+		if (*c != '%') {
+			*o++ = *c;
+			continue;
+		}
+		val[0] = 0;
+		switch (*++c) {
+		case 0:
+			c--;
+			break;
+		case '%':
+			snprintf(val, sizeof(val), "%%");
+			break;
+		case 'p': case 'P':
+			has_pid = true;
+			snprintf(val, sizeof(val), "%d", tr->tgid);
+			break;
+		case 'i': case 'I':
+			snprintf(val, sizeof(val), "%d", tr->tid);
+			break;
+		case 's':
+			snprintf(val, sizeof(val), "%d", sig);
+			break;
+		case 't':
+			snprintf(val, sizeof(val), "%lld", (long long)time(NULL));
+			break;
+		case 'h':
+			gethostname(val, sizeof(val) - 1);
+			break;
+		case 'e':
+			snprintf(p, sizeof(p), "/proc/%d/comm", tr->tgid);
+			read_small(p, val, sizeof(val));
+			break;
+		default: /* uid, gid, exe path: never a directory of their own */
+			snprintf(val, sizeof(val), "_");
+			break;
+		}
+		for (const char *v = val; *v && o < end; v++)
+			*o++ = *v == '/' ? '!' : *v;
+	}
+	*o = 0;
+	read_small("/proc/sys/kernel/core_uses_pid", val, sizeof(val));
+	if (!has_pid && strcmp(val, "1") == 0)
+		snprintf(o, (size_t)(end - o) + 1, ".%d", tr->tgid);
+	return true;
+}
+
+/*
+ * A signal that dumps core makes the kernel write a file no call of the
+ * tree names: core_pattern's, often relative to the process's cwd (a
+ * protected directory it chdir()ed into). Decided as a create of that
+ * file; where that is denied the process's RLIMIT_CORE becomes 0 before
+ * the signal is delivered, so it dies as it would, without the file
+ * (esc_core_dump_plant). Only a deny is recorded.
+ */
+void tracer_core_check(struct tracer *t, struct tracee *tr, int sig)
+{
+	struct op *op = &t->op;
+	struct rlimit rl;
+	struct proc_info pi;
+	struct verdict v;
+
+	if (!enforce_policy(t->enf) || !dumps_core(sig) || sig_handled(tr->tid, sig) ||
+	    prlimit(tr->tgid, RLIMIT_CORE, NULL, &rl) < 0 || rl.rlim_cur == 0)
+		return;
+	op_reset(op);
+	op->kind = OP_FILE;
+	op->sc = syscalls_by_name("openat");
+	op->name = "coredump";
+	op->ops = FOP_CREATE | FOP_WRITE;
+	op->open_flags = O_CREAT | O_WRONLY | O_TRUNC;
+	if (!core_file(tr, sig, op->p1.path, sizeof(op->p1.path))) {
+		op_reset(op);
+		return;
+	}
+	snprintf(op->p1.raw, sizeof(op->p1.raw), "%s", op->p1.path);
+	op->npaths = 1;
+	proc_info_of(tr, &pi);
+	t->stats.decisions++;
+	enforce_decide_quiet(t->enf, &pi, op, &v);
+	if (v.effective != DECISION_ALLOW && v.effective != DECISION_AUDIT) {
+		v.decision = v.effective = DECISION_DENY;
+		enforce_record(t->enf, &pi, op, &v, NULL);
+		t->stats.denies++;
+		rl.rlim_cur = 0;
+		if (prlimit(tr->tgid, RLIMIT_CORE, &rl, NULL) < 0)
+			log_warn("pid %d: cannot keep its core dump out of %s: %s", tr->tgid,
+				 op->p1.path, strerror(errno));
+	}
+	op_reset(op);
 }
 
 /* A process that is now ld.so run directly: its opens are judged as its

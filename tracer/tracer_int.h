@@ -116,6 +116,9 @@ void tracer_record_max_tracees(struct tracer *t, struct tracee *tr, struct op *o
  * is killed before its first instruction (true). */
 /* At an exec event: ld.so run directly gets its opens judged as its exec
  * until it has its program (enforce/ldso.c). */
+/* At a signal-delivery-stop: a core dump where the policy denies the
+ * file it makes is prevented (RLIMIT_CORE 0), with a deny event. */
+void tracer_core_check(struct tracer *t, struct tracee *tr, int sig);
 void tracer_ldso_note(struct tracer *t, struct tracee *tr);
 bool tracer_exec_verify(struct tracer *t, struct tracee *tr, const struct tracee *caller);
 /* Drops a tracee and what it holds (slot, address space reference). */
