@@ -471,6 +471,14 @@ static void read_small(const char *path, char *out, size_t cap)
 		fclose(f);
 }
 
+static char pat_first(void)
+{
+	char pat[8];
+
+	read_small("/proc/sys/kernel/core_pattern", pat, sizeof(pat));
+	return pat[0];
+}
+
 /* The file core_pattern makes for tr (core(5)): specifiers expanded as far
  * as they name it, relative to the process's cwd. false: no file (a pipe,
  * a removed cwd). */
@@ -571,6 +579,14 @@ void tracer_core_check(struct tracer *t, struct tracee *tr, int sig)
 	proc_info_of(tr, &pi);
 	t->stats.decisions++;
 	enforce_decide_quiet(t->enf, &pi, op, &v);
+	/* Relative to a cwd another thread could change before the dump. */
+	if (v.effective != DECISION_DENY && !strchr("/|", pat_first()) &&
+	    tracer_mm_shared(t, tr->tid)) {
+		v.rule = "coredump-unpinnable";
+		snprintf(v.message, sizeof(v.message),
+			 "a core file relative to a cwd other threads may change");
+		v.effective = DECISION_DENY;
+	}
 	if (v.effective != DECISION_ALLOW && v.effective != DECISION_AUDIT) {
 		v.decision = v.effective = DECISION_DENY;
 		enforce_record(t->enf, &pi, op, &v, NULL);
