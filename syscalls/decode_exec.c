@@ -159,7 +159,7 @@ static void loaders_read(void)
 		}
 }
 
-static bool system_loader(const struct stat *st)
+bool syscalls_system_loader(const struct stat *st)
 {
 	pthread_once(&loaders_once, loaders_read);
 	for (size_t i = 0; i < nloaders; i++)
@@ -183,7 +183,7 @@ static void read_elf_interp(const struct sc_ctx *c, struct op *op, int fd)
 	    fs_resolve_in(c->root, c->tid, c->tgid, AT_FDCWD, name, true, false, path, sizeof(path)))
 		return; /* none, or the kernel fails the exec: nothing runs */
 	snprintf(host, sizeof(host), "/proc/%d/root%s", c->tgid, path);
-	if (stat(host, &st) == 0 && system_loader(&st))
+	if (stat(host, &st) == 0 && syscalls_system_loader(&st))
 		return;
 	snprintf(op->loader, sizeof(op->loader), "%s", path);
 }

@@ -72,6 +72,9 @@ bool syscalls_nr_unknown(enum abi abi, long nr);
  * tables: one number on every ABI since 424, x32 adds its bit); -1 else. */
 long syscalls_late_nr(const char *name);
 const struct syscall_def *syscalls_by_name(const char *name);
+struct stat;
+/* Whether st is one of the system's own dynamic loaders (ld-linux, ld-musl). */
+bool syscalls_system_loader(const struct stat *st);
 /* Iterates every row (for the prefilter). */
 const struct syscall_def *syscalls_table(size_t *n);
 /* The file fd names, changed by ops (fchmod ...): OP_FILE on its path, or

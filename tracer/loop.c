@@ -184,6 +184,8 @@ static void on_exec_event(struct tracer *t, struct tracee *tr)
 	}
 	tr->depth++;
 	bool killed = tracer_exec_verify(t, tr, caller);
+
+	killed = killed || tracer_loader_verify(t, tr);
 	if (caller && caller != tr)
 		tracer_drop(t, caller);
 	tr->exec_expect = false;

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fnmatch.h>
+#include <sys/sysmacros.h>
 #include <sys/resource.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -623,6 +624,73 @@ void tracer_ldso_note(struct tracer *t, struct tracee *tr)
 	if (op->argv && enforce_ldso_expect(t->enf, tr->tgid, exe, op->argv, op->argc) < 0)
 		log_warn("pid %d: ld.so's program cannot be followed (out of memory)", tr->tid);
 	op_reset(op);
+}
+
+/*
+ * The loader the kernel mapped for the new image, at its exec event: the
+ * file-backed mapping that is not the program. Its PT_INTERP was judged at
+ * the decision, but the bytes can be rewritten in place before the kernel
+ * reads them, which keeps the program's identity (esc_exec_pt_interp_race):
+ * one that is not the system's loader is decided again as the exec it is.
+ */
+bool tracer_loader_verify(struct tracer *t, struct tracee *tr)
+{
+	char p[64], line[PATH_MAX + 128], path[PATH_MAX] = "";
+	unsigned maj, min;
+	unsigned long long ino;
+	struct stat exe, st;
+	struct op *op = &t->op;
+	struct proc_info pi;
+	struct verdict v;
+	bool killed = false;
+	FILE *f;
+
+	if (!enforce_policy(t->enf))
+		return false;
+	snprintf(p, sizeof(p), "/proc/%d/exe", tr->tid);
+	if (stat(p, &exe) < 0)
+		return false;
+	snprintf(p, sizeof(p), "/proc/%d/maps", tr->tid);
+	if (!(f = fopen(p, "re")))
+		return false;
+	while (!path[0] && fgets(line, sizeof(line), f)) {
+		int off = 0;
+
+		if (sscanf(line, "%*s %*s %*s %x:%x %llu %n", &maj, &min, &ino, &off) < 3 || !ino ||
+		    !off || line[off] != '/')
+			continue;
+		if (makedev(maj, min) == exe.st_dev && ino == exe.st_ino)
+			continue;
+		snprintf(path, sizeof(path), "%s", line + off);
+		path[strcspn(path, "\n")] = 0;
+	}
+	fclose(f);
+	st.st_dev = makedev(maj, min);
+	st.st_ino = (ino_t)ino;
+	if (!path[0] || syscalls_system_loader(&st))
+		return false;
+	op_reset(op);
+	op->kind = OP_EXEC;
+	op->sc = syscalls_by_name("execve");
+	op->name = "execve";
+	snprintf(p, sizeof(p), "/proc/%d/exe", tr->tid);
+	ssize_t n = readlink(p, op->p1.path, sizeof(op->p1.path) - 1);
+	op->p1.path[n > 0 ? n : 0] = 0;
+	memcpy(op->p1.raw, op->p1.path, sizeof(op->p1.raw));
+	op->npaths = 1;
+	snprintf(op->loader, sizeof(op->loader), "%s", path);
+	read_cmdline(tr->tid, op);
+	proc_info_of(tr, &pi);
+	t->stats.decisions++;
+	enforce_decide_quiet(t->enf, &pi, op, &v);
+	if (v.effective != DECISION_ALLOW) {
+		enforce_record(t->enf, &pi, op, &v, NULL);
+		t->stats.denies++;
+		log_warn("pid %d: exec loaded %s, a loader not allowed: killed", tr->tid, path);
+		killed = kill(tr->tid, SIGKILL) == 0;
+	}
+	op_reset(op);
+	return killed;
 }
 
 static void apply(struct tracer *t, struct tracee *tr, bool at_seccomp, const struct op *op,

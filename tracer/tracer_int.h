@@ -119,6 +119,9 @@ void tracer_record_max_tracees(struct tracer *t, struct tracee *tr, struct op *o
 /* At a signal-delivery-stop: a core dump where the policy denies the
  * file it makes is prevented (RLIMIT_CORE 0), with a deny event. */
 void tracer_core_check(struct tracer *t, struct tracee *tr, int sig);
+/* At an exec event: a loader that is not the system's, decided again as
+ * the exec it is (a deny kills the process). True if killed. */
+bool tracer_loader_verify(struct tracer *t, struct tracee *tr);
 void tracer_ldso_note(struct tracer *t, struct tracee *tr);
 bool tracer_exec_verify(struct tracer *t, struct tracee *tr, const struct tracee *caller);
 /* Drops a tracee and what it holds (slot, address space reference). */
