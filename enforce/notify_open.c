@@ -18,7 +18,9 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -270,14 +272,120 @@ static int fix_fd(int fd, int flags)
 	return fd;
 }
 
+/*
+ * An open that blocks (a FIFO end waiting for its partner, a file under a
+ * lease): under a policy not left to the kernel, which would walk the name
+ * again (a directory swapped for a symlink since the decision leads it
+ * elsewhere: esc_notify_fifo_swap), but made by a thread of ours that may
+ * block as the caller would, on the name judged with no symlink followed,
+ * with the caller's rights; the request waits meanwhile. (A caller that a
+ * signal interrupts leaves our open to finish alone: its partner sees a
+ * reader or writer come and go.)
+ */
+struct blocking_open {
+	int listener;
+	uint64_t id;
+	int flags, rootfd;
+	bool has_cr;
+	struct task_creds cr;
+	struct creds_self self;
+	char path[PATH_MAX];
+};
+
+static void *blocking_open_run(void *arg)
+{
+	struct blocking_open *b = arg;
+	struct open_how how = { .flags = (uint64_t)b->flags | O_CLOEXEC | O_NOCTTY,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+					   (b->rootfd == AT_FDCWD ? 0 : RESOLVE_IN_ROOT) };
+	struct seccomp_notif_addfd add = { .id = b->id, .flags = SECCOMP_ADDFD_FLAG_SEND };
+	struct seccomp_notif_resp resp = { .id = b->id };
+	int fd = -1, err = b->has_cr ? creds_enter(&b->self, &b->cr) : 0;
+
+	if (!err) {
+		fd = (int)syscall(SYS_openat2, b->rootfd, b->path, &how, sizeof(how));
+		err = fd < 0 ? -errno : 0;
+		if (b->has_cr)
+			creds_leave(&b->self);
+	}
+	if (fd >= 0) {
+		add.srcfd = (uint32_t)fd;
+		add.newfd_flags = b->flags & O_CLOEXEC;
+		if (ioctl(b->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno != ENOENT) {
+			resp.error = -errno;
+			ioctl(b->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		}
+		close(fd);
+	} else {
+		resp.error = err ? err : -EACCES;
+		ioctl(b->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	}
+	if (b->rootfd >= 0)
+		close(b->rootfd);
+	free(b);
+	return NULL;
+}
+
+/* false: no thread could be started (the caller refuses). */
+static bool blocking_open(struct notify *n, const struct op *op, const char *path,
+			  const struct caller *who)
+{
+	struct blocking_open *b = calloc(1, sizeof(*b));
+	pthread_attr_t attr;
+	pthread_t th;
+	char root[64];
+	bool ok;
+
+	if (!b || (size_t)snprintf(b->path, sizeof(b->path), "%s", path) >= sizeof(b->path)) {
+		free(b);
+		return false;
+	}
+	b->listener = n->listener;
+	b->id = n->req->id;
+	b->flags = op->open_flags & SYSCALLS_OPEN_FLAGS & ~(O_CREAT | O_EXCL | __O_TMPFILE);
+	b->self = n->self;
+	b->has_cr = who->cr != NULL;
+	if (who->cr)
+		b->cr = *who->cr;
+	b->rootfd = AT_FDCWD;
+	if (!who->same_root || path[0] != '/') {
+		snprintf(root, sizeof(root), "/proc/%u/root", n->req->pid);
+		b->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (b->rootfd < 0) {
+			free(b);
+			return false;
+		}
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	ok = pthread_create(&th, &attr, blocking_open_run, b) == 0;
+	pthread_attr_destroy(&attr);
+	if (!ok) {
+		if (b->rootfd >= 0)
+			close(b->rootfd);
+		free(b);
+	}
+	return ok;
+}
+
 /* Puts our fd (or the error of our open) in the caller's place. */
 static void emulate_fd(struct notify *n, const struct op *op, const struct decision_out *d,
 		       const char *path, const struct caller *who, int fd)
 {
 	struct seccomp_notif_addfd add = { .id = n->req->id, .flags = SECCOMP_ADDFD_FLAG_SEND };
 
-	/* A FIFO's blocking open, or a lease to wait for (our open never blocks);
-	 * a magic link under /proc (our walk refuses it, the caller's would not). */
+	/* A FIFO's blocking open, or a lease to wait for (our open never
+	 * blocks): a thread of ours waits, under a policy; a magic link under
+	 * /proc (our walk refuses it, the caller's would not). */
+	if (fd == -EAGAIN && !(op->open_flags & O_NONBLOCK) && enforce_policy(n->enf) &&
+	    path[0] == '/' && !proc_path(path)) {
+		if (blocking_open(n, op, path, who))
+			n->emulated++;
+		else
+			refuse(n, op, d, who, "notify-unpinnable-open",
+			       "a blocking open could not be made; use --mode prefilter");
+		return;
+	}
 	if ((fd == -EAGAIN && !(op->open_flags & O_NONBLOCK)) ||
 	    (fd == -ELOOP && proc_path(path))) {
 		continue_or_refuse(n, op, d, who, path);
