@@ -302,8 +302,10 @@ void tracer_anchor_release(struct tracee *tr)
  * symlink), so once any name could not be anchored (ns_strict), path calls
  * other than opens run one at a time: each gets an exit stop, and another
  * that stops meanwhile waits, undecided, until it ends; then it is decided.
- * A call that never ends (a FUSE file of the tree's own) lets the others go
- * after 200 ms.
+ * A call that has not ended after 200 ms (stuck past its walk: a truncate
+ * breaking a lease, a slow file system) is no longer waited for, and the
+ * others still go one at a time (esc_guard_lease_stall: they all went at
+ * once).
  */
 #define GUARD_MAX_WAIT_MS 200
 
@@ -319,6 +321,8 @@ void tracer_guard_begin(struct tracer *t, struct tracee *tr)
 	tr->ns_guard = true;
 	tr->want_exit = true;
 	t->ns_guarded++;
+	/* The holder's time: the others wait for it at most this long. */
+	t->ns_deadline_ms = tracer_now_ms() + GUARD_MAX_WAIT_MS;
 }
 
 static void decide_waiting(struct tracee *x, void *ctx)
@@ -332,13 +336,10 @@ static void decide_waiting(struct tracee *x, void *ctx)
 	tracer_on_syscall(t, x); /* may wait again behind one released before it */
 }
 
-static void release_waiting(struct tracer *t, bool force)
+static void release_waiting(struct tracer *t)
 {
-	if (!t->ns_waiting)
-		return;
-	t->ns_force = force;
-	tracee_foreach(t->tt, decide_waiting, t);
-	t->ns_force = false;
+	if (t->ns_waiting)
+		tracee_foreach(t->tt, decide_waiting, t);
 }
 
 void tracer_guard_end(struct tracer *t, struct tracee *tr)
@@ -347,23 +348,33 @@ void tracer_guard_end(struct tracer *t, struct tracee *tr)
 		return;
 	tr->ns_guard = false;
 	if (--t->ns_guarded == 0)
-		release_waiting(t, false);
+		release_waiting(t);
 }
 
 bool tracer_guard_wait(struct tracer *t, struct tracee *tr, const struct syscall_def *sc)
 {
-	if (!t->ns_strict || !t->ns_guarded || t->ns_force || tr->ns_guard || !guarded_call(sc) ||
+	if (!t->ns_strict || !t->ns_guarded || tr->ns_guard || !guarded_call(sc) ||
 	    !enforce_policy(t->enf))
 		return false;
-	if (!t->ns_waiting)
-		t->ns_deadline_ms = tracer_now_ms() + GUARD_MAX_WAIT_MS;
 	t->ns_waiting++;
 	tr->state = TS_NS_WAIT;
 	return true;
 }
 
+static void guard_expire(struct tracee *x, void *ctx)
+{
+	struct tracer *t = ctx;
+
+	if (x->ns_guard) {
+		x->ns_guard = false; /* its exit stop ends nothing now */
+		t->ns_guarded--;
+	}
+}
+
 void tracer_guard_deadline(struct tracer *t, int64_t now_ms)
 {
-	if (t->ns_waiting && now_ms >= t->ns_deadline_ms)
-		release_waiting(t, true);
+	if (!t->ns_waiting || !t->ns_guarded || now_ms < t->ns_deadline_ms)
+		return;
+	tracee_foreach(t->tt, guard_expire, t);
+	release_waiting(t);
 }

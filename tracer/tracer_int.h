@@ -41,7 +41,6 @@ struct tracer {
 	bool have_self_creds;
 	int8_t self_dumpable; /* PR_GET_DUMPABLE, read once: 0 unknown, 1, -1 */
 	bool ns_strict;       /* a name could not be anchored: path calls one at a time */
-	bool ns_force;        /* releasing after the deadline: no more waiting */
 	unsigned ns_guarded;  /* path calls in flight (tracer/anchor.c) */
 	unsigned ns_waiting;  /* path calls waiting, undecided, for them to end */
 	int64_t ns_deadline_ms;
