@@ -283,6 +283,14 @@ static bool unnamed_failure(const struct op *op)
 		(op->p1.raw[0] && op->p1.path[0] != '/') || (op->p2.raw[0] && op->p2.path[0] != '/'));
 }
 
+/* A change through an fd of a pipe, a socket or an anonymous inode: no file
+ * to judge (syscalls_decode_fd_file). */
+static bool fd_object(const struct op *op)
+{
+	return op->kind == OP_FILE && !op->err && op->npaths && !op->p1.raw[0] &&
+	       op->p1.dirfd >= 0 && op->p1.path[0] && op->p1.path[0] != '/';
+}
+
 static int strictness(enum decision d)
 {
 	static const int rank[] = { [DECISION_ALLOW] = 0,       [DECISION_AUDIT] = 1,
@@ -661,7 +669,7 @@ static void decide(struct enforce *e, const struct proc_info *pi, const struct o
 			verdict_set(v, DECISION_DENY, "deny-packet-filter", "%s", packet_filter_why);
 		else
 			verdict_set(v, DECISION_ALLOW, "", "%s", "");
-	} else if (!e->p || unnamed_failure(op)) {
+	} else if (!e->p || unnamed_failure(op) || fd_object(op)) {
 		verdict_set(v, DECISION_ALLOW, "", "%s", "");
 	} else {
 		decide_policy(e, pi, op, v);

@@ -277,21 +277,31 @@ int dec_path(const struct sc_ctx *c, struct op *op)
 int syscalls_decode_fd_file(const struct sc_ctx *c, struct op *op, int fd, unsigned ops)
 {
 	struct op_path *p = &op->p1;
-	char link[64], target[16];
+	char link[64];
 	ssize_t n;
 	int r;
 
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", c->tid, fd);
-	n = readlink(link, target, sizeof(target));
-	if (n <= 0 || target[0] != '/') {
-		op->kind = OP_NONE; /* EBADF natively, or no file */
-		return 0;
-	}
+	n = readlink(link, p->path, sizeof(p->path) - 1);
 	op->kind = OP_FILE;
 	op->ops = ops;
 	p->raw[0] = 0; /* nothing to pin */
 	p->dirfd = fd;
 	p->follow = true;
+	/* No such fd: EBADF now, not run (another thread could dup2() a file
+	 * there before the kernel looks: esc_fchmod_dup2_race's first tries). */
+	if (n <= 0) {
+		op->err_what = "fd";
+		op->err_native = true;
+		return op->err = -EBADF;
+	}
+	/* A pipe, a socket, an anonymous inode: no file to judge (allowed),
+	 * but the call is still pinned to it (tracer/pin.c), by that name. */
+	p->path[n] = 0;
+	if (p->path[0] != '/') {
+		op->npaths = 1;
+		return 0;
+	}
 	r = fs_resolve_ex(c->root, c->tid, c->tgid, fd, "", FS_EMPTY_OK | FS_FOLLOW, p->path,
 			  sizeof(p->path), p->pin, sizeof(p->pin));
 	p->proc_fd_pid = fs_resolve_proc_fd_pid();

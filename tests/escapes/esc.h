@@ -32,6 +32,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -163,6 +165,39 @@ static inline bool esc_exists(const char *path)
 {
 	struct stat st;
 	return lstat(path, &st) == 0;
+}
+
+/* A thread of ours that dup2()s a and b in turn onto fd until stopped: the
+ * fd another thread's call names changes between decision and use. */
+static struct {
+	int a, b, fd;
+	atomic_bool stop;
+	pthread_t th;
+} esc_flip_state;
+
+static inline void *esc_flip_run(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&esc_flip_state.stop)) {
+		dup2(esc_flip_state.a, esc_flip_state.fd);
+		dup2(esc_flip_state.b, esc_flip_state.fd);
+	}
+	return NULL;
+}
+
+static inline void esc_dup2_flip_start(int a, int b, int fd)
+{
+	esc_flip_state.a = a;
+	esc_flip_state.b = b;
+	esc_flip_state.fd = fd;
+	if (pthread_create(&esc_flip_state.th, NULL, esc_flip_run, NULL))
+		esc_broken("pthread_create");
+}
+
+static inline void esc_dup2_flip_stop(void)
+{
+	atomic_store(&esc_flip_state.stop, true);
+	pthread_join(esc_flip_state.th, NULL);
 }
 
 /* Copies from to a new file to (replaced if there) with mode. */

