@@ -125,7 +125,6 @@ static int pin_open(struct pin *p, const struct op *op)
 	uint64_t at;
 	int path_arg = sc->path;
 	int flags = op->open_flags & SYSCALLS_OPEN_FLAGS; /* openat2 refuses the rest */
-
 	const char *path = op_path_pin(&op->p1);
 	char anchored[64];
 
@@ -134,7 +133,7 @@ static int pin_open(struct pin *p, const struct op *op)
 	if (needs_magic(op->p1.path) && op->p1.proc_fd_pid) {
 		int r = tracer_anchor(p->t, p->tr, op->p1.path, true, anchored, sizeof(anchored));
 
-			if (r < 0)
+		if (r < 0)
 			return r;
 		if (r == 0)
 			path = anchored;
