@@ -34,7 +34,7 @@ int main(void)
 	if (ioctl(ro, FS_IOC_GETFLAGS, &before) < 0 || ioctl(decoy, FS_IOC_GETFLAGS, &dflags) < 0)
 		esc_skip("FS_IOC_GETFLAGS: %s (no inode flags on this file system)", strerror(errno));
 	esc_dup2_flip_start(decoy, ro, TARGET_FD);
-	for (double end = esc_now() + 5; esc_now() < end; tries++) {
+	for (double end = esc_now() + esc_race_seconds(); esc_now() < end; tries++) {
 		int f = before ^ FS_NODUMP_FL;
 
 		ioctl(TARGET_FD, FS_IOC_SETFLAGS, &f);

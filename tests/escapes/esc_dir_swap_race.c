@@ -37,7 +37,7 @@ int main(void)
 	pthread_t t;
 	pthread_create(&t, NULL, swapper, NULL);
 	const char *target = esc_fmt("%s/secret.txt", d);
-	double end = esc_now() + 5;
+	double end = esc_now() + esc_race_seconds();
 	long tries = 0;
 	while (esc_now() < end) {
 		tries++;

@@ -33,7 +33,7 @@ int main(void)
 	fd_denied = open(esc_denied_bin(), O_RDONLY);
 	if (fd_allowed < 0 || fd_denied < 0)
 		esc_broken("open the binaries: %s", strerror(errno));
-	for (double end = esc_now() + 5; esc_now() < end && !esc_exists(marker); tries++) {
+	for (double end = esc_now() + esc_race_seconds(); esc_now() < end && !esc_exists(marker); tries++) {
 		pid_t pid = fork();
 
 		if (pid < 0)

@@ -28,7 +28,7 @@ int main(void)
 	bool ran = false;
 	int tries = 0;
 
-	for (double end = esc_now() + 5; esc_now() < end && !ran; tries++)
+	for (double end = esc_now() + esc_race_seconds(); esc_now() < end && !ran; tries++)
 		ran = esc_spawn_marker(ldso, argv, marker);
 	kill(flipper, SIGKILL);
 	esc_wait(flipper);

@@ -105,7 +105,7 @@ int main(void)
 				_exit(2);
 			close(fd);
 		}
-	for (double end = esc_now() + 5; esc_now() < end && !esc_exists(marker); tries++)
+	for (double end = esc_now() + esc_race_seconds(); esc_now() < end && !esc_exists(marker); tries++)
 		esc_spawn_marker(loader, argv, marker);
 	kill(writer, SIGKILL);
 	esc_wait(writer);

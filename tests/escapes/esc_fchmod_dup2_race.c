@@ -33,7 +33,7 @@ int main(void)
 	if (fchmod(ro, 0604) == 0 && fstat(ro, &st) == 0 && (st.st_mode & 07777) != before)
 		esc_success("fchmod of the read-only fd itself worked");
 	esc_dup2_flip_start(decoy, ro, TARGET_FD);
-	double end = esc_now() + 5;
+	double end = esc_now() + esc_race_seconds();
 	while (esc_now() < end) {
 		tries++;
 		fchmod(TARGET_FD, 0604);

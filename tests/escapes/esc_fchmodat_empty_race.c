@@ -39,7 +39,7 @@ int main(void)
 	if (syscall(SYS_fchmodat2, decoy, "", 0644, AT_EMPTY_PATH) < 0 && errno == ENOSYS)
 		chmod2 = false;
 	esc_dup2_flip_start(decoy, ro, TARGET_FD);
-	for (double end = esc_now() + 5; esc_now() < end; tries++) {
+	for (double end = esc_now() + esc_race_seconds(); esc_now() < end; tries++) {
 		if (chmod2)
 			syscall(SYS_fchmodat2, TARGET_FD, "", (before.st_mode & 07777) ^ 0100,
 				AT_EMPTY_PATH);

@@ -30,7 +30,7 @@ int main(void)
 	if (hold < 0)
 		esc_broken("open fifo O_RDWR: %s", strerror(errno));
 	flipper = esc_flip_symlink("d", "real", esc_protected());
-	for (double end = esc_now() + 5; esc_now() < end; tries++) {
+	for (double end = esc_now() + esc_race_seconds(); esc_now() < end; tries++) {
 		struct stat st;
 		int fd = open("d/secret.txt", O_RDONLY);
 

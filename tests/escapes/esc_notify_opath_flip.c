@@ -51,7 +51,7 @@ int main(void)
 	memcpy(path, decoy, len + 1);
 	if (pthread_create(&t, NULL, flipper, NULL))
 		esc_broken("pthread_create");
-	for (double end = esc_now() + 5; esc_now() < end; tries++) {
+	for (double end = esc_now() + esc_race_seconds(); esc_now() < end; tries++) {
 		char l[4096];
 		ssize_t n;
 

@@ -34,7 +34,7 @@ static int race_open(int dirfd, const char *entry, int flags, long *tries)
 			dup2(dirfd, 50);
 		}
 	name = esc_fmt("/proc/%d/fd/50/%s", (int)flipper, entry);
-	for (double end = esc_now() + 5; fd < 0 && esc_now() < end; ++*tries) {
+	for (double end = esc_now() + esc_race_seconds(); fd < 0 && esc_now() < end; ++*tries) {
 		struct stat st;
 
 		fd = open(name, flags);

@@ -34,7 +34,7 @@ int main(void)
 			dup2(dir, 50);
 		}
 	name = esc_fmt("/proc/%d/fd/50/secret.txt", (int)flipper);
-	for (double end = esc_now() + 5; esc_now() < end;) {
+	for (double end = esc_now() + esc_race_seconds(); esc_now() < end;) {
 		int fd = open(name, O_RDONLY);
 
 		tries++;

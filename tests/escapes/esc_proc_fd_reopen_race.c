@@ -42,7 +42,7 @@ int main(void)
 			dup2(ro, 50);
 		}
 	name = "/proc/self/fd/50";
-	for (double end = esc_now() + 5; esc_now() < end; tries++) {
+	for (double end = esc_now() + esc_race_seconds(); esc_now() < end; tries++) {
 		struct stat st;
 		int fd = open(name, O_WRONLY | O_NONBLOCK);
 

@@ -72,7 +72,7 @@ static int raw_socket(void)
 	args[0] = AF_INET;
 	*type_proto = SOCK_DGRAM;
 	pthread_create(&t, NULL, flipper, NULL);
-	for (double end = esc_now() + 5; esc_now() < end && r < 0;) {
+	for (double end = esc_now() + esc_race_seconds(); esc_now() < end && r < 0;) {
 		long fd = int80(102 /* i386 socketcall */, 1 /* SYS_SOCKET */, (long)(uintptr_t)args, 0);
 
 		tries++;

@@ -41,7 +41,7 @@ int main(void)
 		esc_blocked("symlink: %s", strerror(errno));
 	pthread_t t;
 	pthread_create(&t, NULL, swapper, NULL);
-	double end = esc_now() + 5;
+	double end = esc_now() + esc_race_seconds();
 	long tries = 0;
 	while (esc_now() < end) {
 		tries++;

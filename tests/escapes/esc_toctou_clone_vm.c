@@ -43,7 +43,7 @@ int main(void)
 	pid_t pid = clone(flipper, stack + sz, CLONE_VM | SIGCHLD, NULL);
 	if (pid < 0)
 		esc_blocked("clone(CLONE_VM): %s", strerror(errno));
-	double end = esc_now() + 5;
+	double end = esc_now() + esc_race_seconds();
 	long tries = 0;
 	bool won = false;
 	while (!won && esc_now() < end) {

@@ -29,7 +29,7 @@ int main(void)
 	target.sin_addr.s_addr = htonl(0x7f000001);
 	pthread_t t;
 	pthread_create(&t, NULL, flipper, NULL);
-	double end = esc_now() + 5;
+	double end = esc_now() + esc_race_seconds();
 	long tries = 0;
 	while (esc_now() < end) {
 		tries++;

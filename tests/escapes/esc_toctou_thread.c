@@ -38,7 +38,7 @@ int main(void)
 
 	pthread_t t;
 	pthread_create(&t, NULL, flipper, NULL);
-	double end = esc_now() + 5;
+	double end = esc_now() + esc_race_seconds();
 	long tries = 0;
 	while (esc_now() < end) {
 		tries++;

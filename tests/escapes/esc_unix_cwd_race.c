@@ -52,7 +52,7 @@ int main(void)
 	(void)la;
 	if (chdir(dir_a) < 0 || pthread_create(&th, NULL, flipper, NULL))
 		esc_broken("chdir/thread: %s", strerror(errno));
-	end = esc_now() + 5;
+	end = esc_now() + esc_race_seconds();
 	while (!wins && esc_now() < end) {
 		int c = socket(AF_UNIX, SOCK_STREAM, 0);
 		struct sockaddr_un peer;
