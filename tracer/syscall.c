@@ -654,20 +654,28 @@ bool tracer_loader_verify(struct tracer *t, struct tracee *tr)
 	if (!(f = fopen(p, "re")))
 		return false;
 	while (!path[0] && fgets(line, sizeof(line), f)) {
+		char range[64], mf[128];
 		int off = 0;
 
-		if (sscanf(line, "%*s %*s %*s %x:%x %llu %n", &maj, &min, &ino, &off) < 3 || !ino ||
-		    !off || line[off] != '/')
+		if (sscanf(line, "%63s %*s %*s %x:%x %llu %n", range, &maj, &min, &ino, &off) < 4 ||
+		    !ino || !off || line[off] != '/')
 			continue;
-		if (makedev(maj, min) == exe.st_dev && ino == exe.st_ino)
+		/* Through map_files, as the exe is seen (overlayfs maps show the
+		 * layer's device; a stat of the file shows the overlay's). */
+		snprintf(mf, sizeof(mf), "/proc/%d/map_files/%s", tr->tid, range);
+		if (stat(mf, &st) < 0) {
+			st.st_dev = makedev(maj, min);
+			st.st_ino = (ino_t)ino;
+		}
+		if (st.st_dev == exe.st_dev && st.st_ino == exe.st_ino)
 			continue;
+		if (syscalls_system_loader(&st))
+			break;
 		snprintf(path, sizeof(path), "%s", line + off);
 		path[strcspn(path, "\n")] = 0;
 	}
 	fclose(f);
-	st.st_dev = makedev(maj, min);
-	st.st_ino = (ino_t)ino;
-	if (!path[0] || syscalls_system_loader(&st))
+	if (!path[0])
 		return false;
 	op_reset(op);
 	op->kind = OP_EXEC;
