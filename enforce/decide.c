@@ -419,9 +419,9 @@ static bool events_denied(const struct enforce *e, const char *path, unsigned op
 }
 
 /*
- * A program the command rules deny, given a new name by a hard link or a
+ * A program a command rule denies, given a new name by a hard link or a
  * rename, would be judged by that name at its exec: a link or rename that
- * moves a denied program to a name that is not denied is refused with the
+ * moves such a program to a name that is not denied is refused with the
  * program's rule. (A rename also checks the other way, for
  * RENAME_EXCHANGE; overwriting a denied program by a rename is refused with
  * it.) A copy is a new file: a stated limit (docs/threat-coverage.md).
@@ -445,7 +445,10 @@ static bool program_renamed(const struct enforce *e, const struct proc_info *pi,
 	if (lstat(from, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
 		return false;
 	exec_by_name(e, pi, from, &was);
-	if (was.effective != DECISION_DENY)
+	/* An explicit rule's program only: under an allowlist every new file's
+	 * temporary name is denied by default, and installers rename those to
+	 * the names they run by (pip's scripts, `install`). */
+	if (was.effective != DECISION_DENY || !was.rule || strncmp(was.rule, "default-", 8) == 0)
 		return false;
 	exec_by_name(e, pi, to, &now);
 	if (now.effective == DECISION_DENY)
