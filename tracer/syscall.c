@@ -472,18 +472,10 @@ static void read_small(const char *path, char *out, size_t cap)
 		fclose(f);
 }
 
-static char pat_first(void)
-{
-	char pat[8];
-
-	read_small("/proc/sys/kernel/core_pattern", pat, sizeof(pat));
-	return pat[0];
-}
-
 /* The file core_pattern makes for tr (core(5)): specifiers expanded as far
  * as they name it, relative to the process's cwd. false: no file (a pipe,
  * a removed cwd). */
-static bool core_file(const struct tracee *tr, int sig, char *out, size_t cap)
+static bool core_file(const struct tracee *tr, int sig, char *out, size_t cap, bool *relative)
 {
 	char pat[256], val[PATH_MAX], p[64], *o = out, *end = out + cap - 1;
 	bool has_pid = false;
@@ -492,7 +484,8 @@ static bool core_file(const struct tracee *tr, int sig, char *out, size_t cap)
 	read_small("/proc/sys/kernel/core_pattern", pat, sizeof(pat));
 	if (!pat[0] || pat[0] == '|')
 		return false;
-	if (pat[0] != '/') {
+	*relative = pat[0] != '/';
+	if (*relative) {
 		snprintf(p, sizeof(p), "/proc/%d/cwd", tr->tgid);
 		n = readlink(p, out, cap - 2);
 		if (n <= 0 || (n > 10 && strncmp(out + n - 10, " (deleted)", 10) == 0))
@@ -561,6 +554,7 @@ void tracer_core_check(struct tracer *t, struct tracee *tr, int sig)
 	struct rlimit rl;
 	struct proc_info pi;
 	struct verdict v;
+	bool relative;
 
 	if (!enforce_policy(t->enf) || !dumps_core(sig) || sig_handled(tr->tid, sig) ||
 	    prlimit(tr->tgid, RLIMIT_CORE, NULL, &rl) < 0 || rl.rlim_cur == 0)
@@ -571,7 +565,7 @@ void tracer_core_check(struct tracer *t, struct tracee *tr, int sig)
 	op->name = "coredump";
 	op->ops = FOP_CREATE | FOP_WRITE;
 	op->open_flags = O_CREAT | O_WRONLY | O_TRUNC;
-	if (!core_file(tr, sig, op->p1.path, sizeof(op->p1.path))) {
+	if (!core_file(tr, sig, op->p1.path, sizeof(op->p1.path), &relative)) {
 		op_reset(op);
 		return;
 	}
@@ -581,8 +575,7 @@ void tracer_core_check(struct tracer *t, struct tracee *tr, int sig)
 	t->stats.decisions++;
 	enforce_decide_quiet(t->enf, &pi, op, &v);
 	/* Relative to a cwd another thread could change before the dump. */
-	if (v.effective != DECISION_DENY && !strchr("/|", pat_first()) &&
-	    tracer_mm_shared(t, tr->tid)) {
+	if (v.effective != DECISION_DENY && relative && tracer_mm_shared(t, tr->tid)) {
 		v.rule = "coredump-unpinnable";
 		snprintf(v.message, sizeof(v.message),
 			 "a core file relative to a cwd other threads may change");
